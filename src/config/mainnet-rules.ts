@@ -1,0 +1,83 @@
+/**
+ * Mainnet safety rules: real money must never run on test keys, weak secrets, the local doubles
+ * or plain HTTP. Each rule yields one line an operator can act on.
+ */
+import { isIP } from 'node:net';
+import type { Config } from './schema.js';
+import { settings } from './schema.js';
+
+export const SECRET_LENGTH_MIN = 32;
+
+export function isMainnet(config: Pick<Config, 'stellarNetwork'>): boolean {
+  return config.stellarNetwork === 'public';
+}
+
+/** True for hosts that can only be this machine or a private network: where the doubles live. */
+export function isLocalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local')) return true;
+  if (isIP(host) === 4) {
+    const [a, b] = host.split('.').map(Number) as [number, number];
+    return (
+      a === 127 ||
+      a === 10 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254)
+    );
+  }
+  if (isIP(host) === 6)
+    return (
+      host === '::1' ||
+      host === '::' ||
+      host.startsWith('fc') ||
+      host.startsWith('fd') ||
+      host.startsWith('fe80')
+    );
+  return false;
+}
+
+export function mainnetProblems(config: Config): string[] {
+  if (!isMainnet(config)) return [];
+  const problems: string[] = [];
+  const publicUrls: [string, URL | undefined][] = [
+    [settings.publicUrl.env, config.publicUrl],
+    [settings.horizonUrl.env, config.horizonUrl],
+    [settings.paystackBaseUrl.env, config.paystackBaseUrl],
+  ];
+  for (const [env, value] of publicUrls) {
+    if (value === undefined) continue;
+    if (value.protocol !== 'https:') problems.push(`${env} must use https on mainnet, got ${value.protocol}`);
+    if (env !== settings.publicUrl.env && isLocalHost(value.hostname)) {
+      problems.push(`${env} points at ${value.hostname}: the sandbox doubles are refused on mainnet`);
+    }
+  }
+  const key = config.paystackSecretKey;
+  if (key === undefined) problems.push(`${settings.paystackSecretKey.env} is required on mainnet`);
+  else if (key.startsWith('sk_test_'))
+    problems.push(`${settings.paystackSecretKey.env} is a test key (sk_test_…); mainnet needs a live key`);
+  if (config.jwtSecret === undefined) problems.push(`${settings.jwtSecret.env} is required on mainnet`);
+  for (const [env, secret] of secretsOf(config)) {
+    if (secret.length < SECRET_LENGTH_MIN) {
+      problems.push(`${env} is ${secret.length} characters; mainnet needs at least ${SECRET_LENGTH_MIN}`);
+    }
+  }
+  return problems;
+}
+
+/** The secret values present, including passwords inside connection URLs. */
+function secretsOf(config: Config): [string, string][] {
+  const found: [string, string][] = [];
+  if (config.jwtSecret !== undefined) found.push([settings.jwtSecret.env, config.jwtSecret]);
+  if (config.paystackSecretKey !== undefined)
+    found.push([settings.paystackSecretKey.env, config.paystackSecretKey]);
+  for (const [env, value] of [
+    [settings.databaseUrl.env, config.databaseUrl],
+    [settings.redisUrl.env, config.redisUrl],
+  ] as const) {
+    if (value !== undefined && value.password !== '')
+      found.push([`${env} password`, decodeURIComponent(value.password)]);
+  }
+  return found;
+}

@@ -1,0 +1,112 @@
+/**
+ * Forward-only, versioned migrations. Each runs in its own transaction under an advisory lock (so
+ * two processes starting together cannot both apply it) and is recorded with a SHA-256 checksum of
+ * its SQL; an applied migration whose SQL changed is refused rather than silently diverging.
+ */
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Tables } from './schema.js';
+import type { Migration } from './migrations/index.js';
+
+/** Arbitrary constant shared by every Rampart process: the key of the migration advisory lock. */
+const MIGRATION_LOCK_KEY = 7_240_311_001n;
+
+export type MigrationState = 'applied' | 'pending' | 'changed' | 'unknown';
+export interface MigrationStatus {
+  readonly version: number;
+  readonly name: string;
+  readonly state: MigrationState;
+  readonly appliedAt: Date | null;
+}
+export interface MigrationReport {
+  readonly migrations: readonly MigrationStatus[];
+  /** True when every known migration is applied unchanged and the database has none we do not know. */
+  readonly current: boolean;
+}
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+}
+
+export function checksumOf(migration: Migration): string {
+  return createHash('sha256').update(migration.sql).digest('hex');
+}
+
+async function ensureTable(db: Kysely<Tables>): Promise<void> {
+  await sql`create table if not exists schema_migrations (
+    version integer primary key,
+    name text not null,
+    checksum text not null,
+    applied_at timestamptz not null default now()
+  )`.execute(db);
+}
+
+export async function migrationStatus(
+  db: Kysely<Tables>,
+  known: readonly Migration[],
+): Promise<MigrationReport> {
+  await ensureTable(db);
+  const applied = await db.selectFrom('schema_migrations').selectAll().orderBy('version').execute();
+  const byVersion = new Map(applied.map((row) => [row.version, row]));
+  const statuses: MigrationStatus[] = known.map((m) => {
+    const row = byVersion.get(m.version);
+    if (row === undefined) return { version: m.version, name: m.name, state: 'pending', appliedAt: null };
+    const state = row.checksum === checksumOf(m) ? 'applied' : 'changed';
+    return { version: m.version, name: m.name, state, appliedAt: row.applied_at };
+  });
+  const knownVersions = new Set(known.map((m) => m.version));
+  for (const row of applied) {
+    if (!knownVersions.has(row.version)) {
+      statuses.push({ version: row.version, name: row.name, state: 'unknown', appliedAt: row.applied_at });
+    }
+  }
+  return { migrations: statuses, current: statuses.every((s) => s.state === 'applied') };
+}
+
+export interface MigrateResult {
+  readonly applied: readonly Migration[];
+}
+
+/** Applies every pending migration in order; refuses to run when history and code disagree. */
+export async function migrateUp(db: Kysely<Tables>, known: readonly Migration[]): Promise<MigrateResult> {
+  assertOrdered(known);
+  const report = await migrationStatus(db, known);
+  const conflicts = report.migrations.filter((m) => m.state === 'changed' || m.state === 'unknown');
+  if (conflicts.length > 0) {
+    const lines = conflicts.map((m) =>
+      m.state === 'changed'
+        ? `migration ${m.version} (${m.name}) was changed after it was applied`
+        : `migration ${m.version} (${m.name}) is applied in the database but unknown to this version of Rampart`,
+    );
+    throw new MigrationError(`refusing to migrate: ${lines.join('; ')}`);
+  }
+  const applied: Migration[] = [];
+  for (const migration of known) {
+    const ran = await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.execute(trx);
+      const done = await trx
+        .selectFrom('schema_migrations')
+        .select('version')
+        .where('version', '=', migration.version)
+        .executeTakeFirst();
+      if (done !== undefined) return false;
+      await sql.raw(migration.sql).execute(trx);
+      await trx
+        .insertInto('schema_migrations')
+        .values({ version: migration.version, name: migration.name, checksum: checksumOf(migration) })
+        .execute();
+      return true;
+    });
+    if (ran) applied.push(migration);
+  }
+  return { applied };
+}
+
+function assertOrdered(known: readonly Migration[]): void {
+  known.forEach((m, index) => {
+    if (m.version !== index + 1)
+      throw new MigrationError(
+        `migration versions must be 1..n in order; found ${m.version} at ${index + 1}`,
+      );
+  });
+}
