@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import type { Config } from './schema.js';
 import { settings } from './schema.js';
+import { PASSWORD_PARAMS } from './setting.js';
 
 export const SECRET_LENGTH_MIN = 32;
 
@@ -14,19 +15,14 @@ export function isMainnet(config: Pick<Config, 'stellarNetwork'>): boolean {
 
 /** True for hosts that can only be this machine or a private network: where the doubles live. */
 export function isLocalHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // `localhost.` (fully qualified) is the same host as `localhost`.
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local')) return true;
-  if (isIP(host) === 4) {
-    const [a, b] = host.split('.').map(Number) as [number, number];
-    return (
-      a === 127 ||
-      a === 10 ||
-      a === 0 ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 169 && b === 254)
-    );
-  }
+  const ipv4 = isIP(host) === 4 ? host : ipv4Mapped(host);
+  if (ipv4 !== null) return isLocalIpv4(ipv4);
   if (isIP(host) === 6)
     return (
       host === '::1' ||
@@ -36,6 +32,30 @@ export function isLocalHost(hostname: string): boolean {
       host.startsWith('fe80')
     );
   return false;
+}
+
+function isLocalIpv4(host: string): boolean {
+  const [a, b] = host.split('.').map(Number) as [number, number];
+  return (
+    a === 127 ||
+    a === 10 ||
+    a === 0 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254)
+  );
+}
+
+/**
+ * The IPv4 address inside an IPv4-mapped IPv6 address. The URL parser writes `[::ffff:127.0.0.1]`
+ * as `[::ffff:7f00:1]`, which reaches this machine as surely as 127.0.0.1 does.
+ */
+function ipv4Mapped(host: string): string | null {
+  const match = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (match === null) return null;
+  const high = parseInt(match[1] ?? '', 16);
+  const low = parseInt(match[2] ?? '', 16);
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 }
 
 export function mainnetProblems(config: Config): string[] {
@@ -76,8 +96,12 @@ function secretsOf(config: Config): [string, string][] {
     [settings.databaseUrl.env, config.databaseUrl],
     [settings.redisUrl.env, config.redisUrl],
   ] as const) {
-    if (value !== undefined && value.password !== '')
-      found.push([`${env} password`, decodeURIComponent(value.password)]);
+    if (value === undefined) continue;
+    if (value.password !== '') found.push([`${env} password`, decodeURIComponent(value.password)]);
+    for (const name of PASSWORD_PARAMS) {
+      const param = value.searchParams.get(name);
+      if (param !== null) found.push([`${env} ${name} parameter`, param]);
+    }
   }
   return found;
 }

@@ -15,8 +15,9 @@ export function redactedConfig(config: Config): Record<string, string | number |
 
 function show(value: unknown, secret: boolean): string | number | boolean | null {
   if (value === undefined) return null;
-  // A connection URL names the host an operator needs to see; only its password is secret.
-  if (value instanceof URL) return secret ? redactUrl(value.toString()) : value.toString();
+  // A connection URL names the host an operator needs to see; only its password is secret. Any URL
+  // may carry one (a hosted Horizon's credentials), so every URL is shown without it.
+  if (value instanceof URL) return redactUrl(value.toString());
   if (secret) return REDACTED;
   if (Array.isArray(value)) return value.join(',');
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;

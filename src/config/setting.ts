@@ -102,8 +102,9 @@ export function oneOf<const V extends string, const C extends Common<V> & OneOfE
     common,
     (raw) => {
       const lower = raw.toLowerCase();
-      const aliased = common.aliases?.[lower];
-      if (aliased !== undefined) return ok(aliased);
+      // Own keys only: a plain lookup would accept `__proto__` or `constructor` through the prototype.
+      const aliases = common.aliases ?? {};
+      if (Object.hasOwn(aliases, lower)) return ok(aliases[lower] as V);
       const found = common.values.find((v) => v === lower);
       if (found !== undefined) return ok(found);
       return fail(`must be one of ${common.values.join(', ')}, got "${raw}"`);
@@ -142,6 +143,11 @@ export function url<const C extends Common<URL> & { protocols: readonly string[]
       if (!common.protocols.includes(parsed.protocol)) {
         return fail(`must use ${common.protocols.join(' or ')}, got ${parsed.protocol}`);
       }
+      // node-postgres and ioredis decode the user and password with decodeURIComponent, which
+      // throws on a stray `%`: refuse it here, as one line, rather than as a crash when connecting.
+      if (!isDecodable(parsed.username) || !isDecodable(parsed.password)) {
+        return fail('has a malformed percent escape in its user or password (write % as %25)');
+      }
       return ok(parsed);
     },
     (v) => v.toString(),
@@ -168,11 +174,29 @@ export function list<const C extends Common<readonly string[]> & ListExtra>(
   );
 }
 
+function isDecodable(encoded: string): boolean {
+  try {
+    decodeURIComponent(encoded);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Query parameters that carry a password: node-postgres and ioredis both copy query parameters into
+ * their connection options, so `?password=` is as secret as the password before the `@`.
+ */
+export const PASSWORD_PARAMS: readonly string[] = ['password', 'sslpassword'];
+
 /** Hides the password of a connection URL, keeping what an operator needs to recognise it. */
 export function redactUrl(raw: string): string {
   try {
     const parsed = new URL(raw);
     if (parsed.password !== '') parsed.password = '***';
+    for (const name of PASSWORD_PARAMS) {
+      if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***');
+    }
     return parsed.toString();
   } catch {
     return '***';

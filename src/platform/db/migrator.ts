@@ -70,6 +70,7 @@ export interface MigrateResult {
 /** Applies every pending migration in order; refuses to run when history and code disagree. */
 export async function migrateUp(db: Kysely<Tables>, known: readonly Migration[]): Promise<MigrateResult> {
   assertOrdered(known);
+  await ensureTable(db);
   const report = await migrationStatus(db, known);
   const conflicts = report.migrations.filter((m) => m.state === 'changed' || m.state === 'unknown');
   if (conflicts.length > 0) {

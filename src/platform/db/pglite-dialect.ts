@@ -74,7 +74,7 @@ class PGliteConnection implements DatabaseConnection {
     return affected === undefined ? { rows } : { rows, numAffectedRows: BigInt(affected) };
   }
 
-  // eslint-disable-next-line require-yield, @typescript-eslint/require-await
+  // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming is not supported on the embedded database');
   }

@@ -1,0 +1,28 @@
+/** `rampart worker`: runs outbox jobs until SIGTERM. Several may run at once, on any machines. */
+import { jobHandlers } from '../../flows/handlers.js';
+import { buildMetricsApp } from '../../platform/http/app.js';
+import { createWorker } from '../../platform/outbox/worker.js';
+import { openRuntime } from '../../platform/runtime.js';
+import { packageVersion } from '../../platform/version.js';
+import { redactedConfig } from '../../config/index.js';
+import type { CommandContext } from '../context.js';
+import { onShutdownSignal } from '../shutdown.js';
+import { workerOptions } from './serve.js';
+
+export async function worker(context: CommandContext): Promise<void> {
+  const { config, logger } = context;
+  logger.info({ version: packageVersion(), config: redactedConfig(config) }, 'starting rampart worker');
+  const runtime = await openRuntime(config, logger, { migrate: false, requireCurrentSchema: true });
+  const jobs = createWorker(runtime.database.db, jobHandlers(), workerOptions(runtime));
+  // A worker has no HTTP server; its metrics are served on METRICS_PORT when set.
+  const metricsApp = config.metricsPort === undefined ? undefined : await buildMetricsApp(runtime);
+  onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
+    await jobs.stop(config.shutdownTimeoutMs);
+    await metricsApp?.close();
+    await runtime.close();
+  });
+  if (metricsApp !== undefined && config.metricsPort !== undefined) {
+    await metricsApp.listen({ host: config.host, port: config.metricsPort });
+  }
+  jobs.start();
+}

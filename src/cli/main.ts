@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+/**
+ * The `rampart` command. Problems an operator can fix (bad configuration, bad arguments, a database
+ * that refuses) end with one clear line and a documented exit code — never a stack trace.
+ */
+import { parseArgs } from 'node:util';
+import { redactedConfig } from '../config/index.js';
+import { packageVersion } from '../platform/version.js';
+import { DataDirLockedError } from '../platform/data-dir-lock.js';
+import { SchemaNotCurrentError } from '../platform/runtime.js';
+import { MigrationError } from '../platform/db/migrator.js';
+import { ConfigInvalidError, loadContext } from './context.js';
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { serve } from './commands/serve.js';
+import { worker } from './commands/worker.js';
+import { migrate } from './commands/migrate.js';
+import { jobs } from './commands/jobs.js';
+
+const HELP = `rampart — Stellar anchor server (Paystack ⇄ Stellar)
+
+Usage: rampart <command> [options]
+
+Commands:
+  serve [--with-worker] [--migrate]   Run the HTTP server (with an outbox worker in the same process)
+  worker                              Run an outbox worker (run as many as you like)
+  migrate up                          Apply pending database migrations
+  migrate status                      Show applied and pending migrations (exit 1 when not current)
+  jobs list [--state S] [--limit N]   List outbox jobs (S: pending, running, succeeded, dead)
+  jobs replay <id>                    Send a dead job back to the queue
+  jobs probe [--sleep-ms N]           Enqueue a probe job to prove a worker is running
+  config                              Print the effective configuration, secrets redacted
+  version                             Print the version
+  help                                Print this help
+
+Configuration comes from the environment (and .env outside production): see docs/configuration.md.
+Without DATABASE_URL, Rampart uses an embedded PostgreSQL under RAMPART_DATA_DIR (default ./data).
+
+Exit codes: 0 success, 1 failure, 2 wrong usage, 78 invalid configuration.`;
+
+async function run(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'with-worker': { type: 'boolean', default: false },
+      migrate: { type: 'boolean', default: false },
+      state: { type: 'string' },
+      limit: { type: 'string' },
+      'sleep-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+    },
+  });
+  const [command, action, id] = positionals;
+  if (values.version || command === 'version') {
+    process.stdout.write(`rampart ${packageVersion()} (node ${process.version})\n`);
+    return EXIT_OK;
+  }
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
+  }
+  switch (command) {
+    case 'serve':
+      await serve(loadContext(), { withWorker: values['with-worker'], migrate: values.migrate });
+      return EXIT_OK;
+    case 'worker':
+      await worker(loadContext());
+      return EXIT_OK;
+    case 'migrate':
+      return migrate(loadContext(), action);
+    case 'jobs':
+      return jobs(loadContext(), {
+        action,
+        id,
+        state: values.state,
+        limit: values.limit,
+        sleepMs: values['sleep-ms'],
+      });
+    case 'config': {
+      const context = loadContext();
+      context.stdout(JSON.stringify(redactedConfig(context.config), null, 2));
+      return EXIT_OK;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; see rampart help`);
+  }
+}
+
+/** Operating errors become one line and an exit code; anything else is a bug and keeps its stack. */
+function exitCodeOf(error: unknown): { code: number; message: string } | undefined {
+  if (error instanceof ConfigInvalidError) return { code: EXIT_CONFIG, message: error.message };
+  if (error instanceof UsageError) return { code: EXIT_USAGE, message: error.message };
+  if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return { code: EXIT_USAGE, message: error.message };
+  }
+  if (
+    error instanceof SchemaNotCurrentError ||
+    error instanceof MigrationError ||
+    error instanceof DataDirLockedError
+  ) {
+    return { code: EXIT_FAILURE, message: error.message };
+  }
+  if (
+    error instanceof Error &&
+    /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|timeout|password authentication|does not exist/i.test(error.message)
+  ) {
+    return { code: EXIT_FAILURE, message: `cannot reach a required service: ${error.message}` };
+  }
+  return undefined;
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    // Long-running commands (serve, worker) keep the event loop alive; the others exit here.
+    if (code !== EXIT_OK) process.exitCode = code;
+  },
+  (error: unknown) => {
+    const known = exitCodeOf(error);
+    if (known === undefined) {
+      process.stderr.write(
+        `rampart: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = EXIT_FAILURE;
+      return;
+    }
+    process.stderr.write(`rampart: ${known.message}\n`);
+    process.exitCode = known.code;
+  },
+);
