@@ -2,6 +2,7 @@
 import { environmentWithDotenv, loadConfig, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { EXIT_CONFIG } from './exit-codes.js';
+import { OperatorError } from '../platform/operator-error.js';
 
 export interface CommandContext {
   readonly config: Config;
@@ -10,11 +11,10 @@ export interface CommandContext {
   readonly stderr: (line: string) => void;
 }
 
-export class ConfigInvalidError extends Error {
+export class ConfigInvalidError extends OperatorError {
   override readonly name = 'ConfigInvalidError';
-  readonly exitCode = EXIT_CONFIG;
   constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, EXIT_CONFIG);
   }
 }
 

@@ -6,15 +6,9 @@
 import { parseArgs } from 'node:util';
 import { redactedConfig } from '../config/index.js';
 import { packageVersion } from '../platform/version.js';
-import { DataDirLockedError } from '../platform/data-dir-lock.js';
-import { SchemaNotCurrentError } from '../platform/runtime.js';
-import { MigrationError } from '../platform/db/migrator.js';
-import { ConfigInvalidError, loadContext } from './context.js';
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
-import { serve } from './commands/serve.js';
-import { worker } from './commands/worker.js';
-import { migrate } from './commands/migrate.js';
-import { jobs } from './commands/jobs.js';
+import { OperatorError } from '../platform/operator-error.js';
+import { loadContext } from './context.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 
 const HELP = `rampart — Stellar anchor server (Paystack ⇄ Stellar)
 
@@ -62,22 +56,26 @@ async function run(argv: readonly string[]): Promise<number> {
     return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
   }
   switch (command) {
-    case 'serve':
+    // Commands load on demand: `rampart version` should not pay for the HTTP server and database.
+    case 'serve': {
+      const { serve } = await import('./commands/serve.js');
       await serve(loadContext(), { withWorker: values['with-worker'], migrate: values.migrate });
       return EXIT_OK;
-    case 'worker':
+    }
+    case 'worker': {
+      const { worker } = await import('./commands/worker.js');
       await worker(loadContext());
       return EXIT_OK;
-    case 'migrate':
+    }
+    case 'migrate': {
+      const { migrate } = await import('./commands/migrate.js');
       return migrate(loadContext(), action);
-    case 'jobs':
-      return jobs(loadContext(), {
-        action,
-        id,
-        state: values.state,
-        limit: values.limit,
-        sleepMs: values['sleep-ms'],
-      });
+    }
+    case 'jobs': {
+      const { jobs } = await import('./commands/jobs.js');
+      const sleepMs = values['sleep-ms'];
+      return jobs(loadContext(), { action, id, state: values.state, limit: values.limit, sleepMs });
+    }
     case 'config': {
       const context = loadContext();
       context.stdout(JSON.stringify(redactedConfig(context.config), null, 2));
@@ -90,17 +88,12 @@ async function run(argv: readonly string[]): Promise<number> {
 
 /** Operating errors become one line and an exit code; anything else is a bug and keeps its stack. */
 function exitCodeOf(error: unknown): { code: number; message: string } | undefined {
-  if (error instanceof ConfigInvalidError) return { code: EXIT_CONFIG, message: error.message };
-  if (error instanceof UsageError) return { code: EXIT_USAGE, message: error.message };
-  if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    return { code: EXIT_USAGE, message: error.message };
-  }
+  if (error instanceof OperatorError) return { code: error.exitCode, message: error.message };
   if (
-    error instanceof SchemaNotCurrentError ||
-    error instanceof MigrationError ||
-    error instanceof DataDirLockedError
+    error instanceof Error &&
+    (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') === true
   ) {
-    return { code: EXIT_FAILURE, message: error.message };
+    return { code: EXIT_USAGE, message: error.message };
   }
   if (
     error instanceof Error &&

@@ -78,6 +78,10 @@ export function mainnetProblems(config: Config): string[] {
   else if (key.startsWith('sk_test_'))
     problems.push(`${settings.paystackSecretKey.env} is a test key (sk_test_…); mainnet needs a live key`);
   if (config.jwtSecret === undefined) problems.push(`${settings.jwtSecret.env} is required on mainnet`);
+  // The embedded database is a single-process development default with no backups or replicas.
+  if (config.databaseUrl === undefined) {
+    problems.push(`${settings.databaseUrl.env} is required on mainnet: the embedded database is for development`);
+  }
   for (const [env, secret] of secretsOf(config)) {
     if (secret.length < SECRET_LENGTH_MIN) {
       problems.push(`${env} is ${secret.length} characters; mainnet needs at least ${SECRET_LENGTH_MIN}`);

@@ -104,7 +104,7 @@ export const settings = {
   dataDir: text({
     env: 'RAMPART_DATA_DIR',
     group: 'Storage',
-    doc: 'Directory for the embedded database (used when DATABASE_URL is unset).',
+    doc: 'Directory for the embedded database (used when DATABASE_URL is unset). `memory://` keeps it in memory: nothing survives a restart (demos and tests only).',
     fallback: './data',
   }),
   databasePoolMax: integer({

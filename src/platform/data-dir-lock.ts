@@ -5,8 +5,9 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { OperatorError } from './operator-error.js';
 
-export class DataDirLockedError extends Error {
+export class DataDirLockedError extends OperatorError {
   override readonly name = 'DataDirLockedError';
 }
 

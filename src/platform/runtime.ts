@@ -12,6 +12,7 @@ import { createKv, type KvStore } from './kv/index.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { countJobsByState } from './outbox/jobs.js';
 import type { ReadinessCheck } from './http/health.js';
+import { OperatorError } from './operator-error.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -23,7 +24,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export class SchemaNotCurrentError extends Error {
+export class SchemaNotCurrentError extends OperatorError {
   override readonly name = 'SchemaNotCurrentError';
 }
 
@@ -35,7 +36,8 @@ export interface RuntimeOptions {
 }
 
 export async function openRuntime(config: Config, logger: Logger, options: RuntimeOptions): Promise<Runtime> {
-  const unlock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : () => undefined;
+  const embeddedOnDisk = config.databaseUrl === undefined && !config.dataDir.startsWith('memory://');
+  const unlock = embeddedOnDisk ? lockDataDir(config.dataDir) : () => undefined;
   const closers: (() => Promise<void> | void)[] = [unlock];
   const close = async (): Promise<void> => {
     for (const closer of closers.reverse()) await closer();

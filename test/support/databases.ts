@@ -34,37 +34,39 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
+/** A fresh, empty PostgreSQL database; `drop()` removes it (even with connections still open). */
+export async function createScratchPostgres(): Promise<{ url: URL; drop: () => Promise<void> }> {
+  const base = postgresTestUrl();
+  if (base === undefined)
+    throw new Error('PostgreSQL backend requested without TEST_DATABASE_URL or CI=true');
+  const name = `rampart_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  return { url, drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
+}
+
 export async function createTestDatabase(
   kind: DatabaseKind,
   options: { migrate?: boolean; poolMax?: number } = {},
 ): Promise<TestDatabase> {
-  const common = {
+  const scratch = kind === 'postgres' ? await createScratchPostgres() : undefined;
+  const database = await openDatabase({
+    url: scratch?.url,
+    dataDir: 'memory://',
     poolMax: options.poolMax ?? 5,
     statementTimeoutMs: 15_000,
     connectTimeoutMs: 5000,
     slowQueryMs: 10_000,
     logger: silentLogger,
-  };
-  let url: URL | undefined;
-  let dropDatabase = (): Promise<void> => Promise.resolve();
-  if (kind === 'postgres') {
-    const base = postgresTestUrl();
-    if (base === undefined)
-      throw new Error('PostgreSQL backend requested without TEST_DATABASE_URL or CI=true');
-    const name = `rampart_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-    await adminQuery(`create database ${name}`);
-    url = new URL(base.toString());
-    url.pathname = `/${name}`;
-    dropDatabase = () => adminQuery(`drop database if exists ${name} with (force)`);
-  }
-  const database = await openDatabase({ ...common, url, dataDir: 'memory://' });
+  });
   if (options.migrate ?? true) await migrateUp(database.db, migrations);
   return {
     database,
-    url,
+    url: scratch?.url,
     async drop() {
       await database.close();
-      await dropDatabase();
+      await scratch?.drop();
     },
   };
 }

@@ -185,6 +185,11 @@ describe('mainnet safety rules', () => {
     ]);
   });
 
+  it('refuses the embedded database on mainnet', () => {
+    const { DATABASE_URL: _db, ...rest } = MAINNET;
+    expect(problemsOf(rest)).toEqual([expect.stringMatching(/^DATABASE_URL is required on mainnet/)]);
+  });
+
   it(`refuses a JWT_SECRET shorter than ${SECRET_LENGTH_MIN} characters and accepts exactly ${SECRET_LENGTH_MIN}`, () => {
     const problems = problemsOf({ ...MAINNET, JWT_SECRET: 'x'.repeat(SECRET_LENGTH_MIN - 1) });
     expect(problems).toEqual([`JWT_SECRET is 31 characters; mainnet needs at least ${SECRET_LENGTH_MIN}`]);

@@ -23,7 +23,9 @@ export async function serve(context: CommandContext, options: ServeOptions): Pro
   });
   const app = await buildApp({ ...runtime, version });
   const metricsApp = config.metricsPort === undefined ? undefined : await buildMetricsApp(runtime);
-  const worker = options.withWorker
+  // The embedded database belongs to this one process, so no separate worker can reach it: run one here.
+  const withWorker = options.withWorker || runtime.database.kind === 'pglite';
+  const worker = withWorker
     ? createWorker(runtime.database.db, jobHandlers(), workerOptions(runtime))
     : undefined;
 

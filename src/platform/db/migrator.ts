@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Tables } from './schema.js';
+import { OperatorError } from '../operator-error.js';
 import type { Migration } from './migrations/index.js';
 
 /** Arbitrary constant shared by every Rampart process: the key of the migration advisory lock. */
@@ -24,7 +25,7 @@ export interface MigrationReport {
   readonly current: boolean;
 }
 
-export class MigrationError extends Error {
+export class MigrationError extends OperatorError {
   override readonly name = 'MigrationError';
 }
 
