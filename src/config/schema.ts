@@ -118,7 +118,7 @@ export const settings = {
   databaseStatementTimeoutMs: integer({
     env: 'DATABASE_STATEMENT_TIMEOUT_MS',
     group: 'Storage',
-    doc: 'PostgreSQL statement_timeout for every pooled connection.',
+    doc: 'PostgreSQL statement_timeout for every pooled connection (PostgreSQL only: the embedded database cannot cancel a running statement).',
     fallback: 15_000,
     min: 100,
     max: 600_000,

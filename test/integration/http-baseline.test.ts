@@ -245,3 +245,63 @@ describe('HTTP error shape for feature routes', () => {
     return app;
   }
 });
+
+describe('behind a reverse proxy', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite', { TRUST_PROXY: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '2' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('limits by the forwarded client address only when the proxy is trusted', async () => {
+    const viaProxy = (client: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: '/health/live',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': client },
+      });
+    expect((await viaProxy('203.0.113.1')).statusCode).toBe(200);
+    expect((await viaProxy('203.0.113.1')).statusCode).toBe(200);
+    expect((await viaProxy('203.0.113.1')).statusCode).toBe(429);
+    // Another customer behind the same proxy has their own budget.
+    expect((await viaProxy('203.0.113.2')).statusCode).toBe(200);
+    // An untrusted peer cannot pick its identity with the header.
+    const spoof = (client: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: '/health/live',
+        remoteAddress: '198.51.100.7',
+        headers: { 'x-forwarded-for': client },
+      });
+    expect((await spoof('203.0.113.50')).statusCode).toBe(200);
+    expect((await spoof('203.0.113.51')).statusCode).toBe(200);
+    expect((await spoof('203.0.113.52')).statusCode).toBe(429);
+  });
+});
+
+describe('metrics on their own port', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite', { METRICS_PORT: '9464' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('keeps /metrics off the public app and serves it from the metrics app', async () => {
+    const publicResponse = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(publicResponse.statusCode).toBe(404);
+    const { buildMetricsApp } = await import('../../src/platform/http/app.js');
+    const metricsApp = await buildMetricsApp(t.runtime);
+    try {
+      const response = await metricsApp.inject({ method: 'GET', url: '/metrics' });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain('rampart_outbox_jobs');
+    } finally {
+      await metricsApp.close();
+    }
+  });
+});
