@@ -101,6 +101,10 @@ function exitCodeOf(error: unknown): { code: number; message: string } | undefin
   ) {
     return { code: EXIT_FAILURE, message: `cannot reach a required service: ${error.message}` };
   }
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return { code: EXIT_FAILURE, message: `cannot listen: ${(error as Error).message}` };
+  }
   return undefined;
 }
 
@@ -111,14 +115,11 @@ run(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const known = exitCodeOf(error);
-    if (known === undefined) {
-      process.stderr.write(
-        `rampart: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = EXIT_FAILURE;
-      return;
-    }
-    process.stderr.write(`rampart: ${known.message}\n`);
-    process.exitCode = known.code;
+    const message =
+      known === undefined
+        ? `rampart: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
+        : `rampart: ${known.message}\n`;
+    // Exit explicitly: a half-started server may hold pools or timers that would keep us alive.
+    process.stderr.write(message, () => process.exit(known?.code ?? EXIT_FAILURE));
   },
 );

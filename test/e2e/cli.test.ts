@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, freePort, runRampart, startRampart, waitFor } from '../support/cli.js';
 
@@ -93,6 +95,21 @@ describe('rampart serve on embedded defaults', () => {
       expect(finished.stdout).toContain('"msg":"stopped"');
     } finally {
       server.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 with one line when its port is taken, leaving the data directory unlocked', async () => {
+    const port = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const result = await runRampart(['serve'], { PORT: String(port), RAMPART_DATA_DIR: dataDir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^rampart: cannot listen: .*EADDRINUSE/m);
+      expect(result.stderr).not.toMatch(STACK_FRAME);
+      expect(existsSync(join(dataDir, 'rampart.lock'))).toBe(false);
+    } finally {
+      blocker.close();
     }
   });
 });

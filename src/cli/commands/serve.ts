@@ -38,9 +38,17 @@ export async function serve(context: CommandContext, options: ServeOptions): Pro
     await runtime.close();
   });
 
-  await app.listen({ host: config.host, port: config.port });
-  if (metricsApp !== undefined && config.metricsPort !== undefined) {
-    await metricsApp.listen({ host: config.host, port: config.metricsPort });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+    if (metricsApp !== undefined && config.metricsPort !== undefined) {
+      await metricsApp.listen({ host: config.host, port: config.metricsPort });
+    }
+  } catch (error) {
+    // A port in use must not leave the embedded database locked or pools open.
+    await app.close();
+    await metricsApp?.close();
+    await runtime.close();
+    throw error;
   }
   worker?.start();
   logger.info(

@@ -125,6 +125,9 @@ export async function countJobsByState(db: Kysely<Tables>): Promise<Record<JobSt
 }
 
 export function truncateError(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const raw = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // PostgreSQL text cannot hold NUL (an error quoting a binary body can): writing it would fail the
+  // failure record itself, leaving the job running, without its error, until its lease ran out.
+  const text = raw.replaceAll('\u0000', '\uFFFD');
   return text.length > ERROR_CHARS_MAX ? `${text.slice(0, ERROR_CHARS_MAX - 1)}…` : text;
 }

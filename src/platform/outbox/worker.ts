@@ -73,6 +73,9 @@ export function createWorker(db: Kysely<Tables>, handlers: JobHandlers, options:
   const logger = options.logger.child({ worker: id });
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const random = options.random ?? Math.random;
+  // Keyed by run (job and attempt), not by job: when this worker's own lease on a job ran out (its
+  // heartbeat could not reach the database) it may claim the job again while the old run is still
+  // going, and both runs must stay tracked for `running`, concurrency and shutdown.
   const inFlight = new Map<string, { done: Promise<void>; controller: AbortController }>();
   let stopping = false;
   // Read through a function: `stopping` changes while the loop awaits, which narrowing cannot see.
@@ -166,6 +169,16 @@ export function createWorker(db: Kysely<Tables>, handlers: JobHandlers, options:
       },
       Math.max(Math.floor(options.leaseMs / 3), 10),
     );
+    // An aborted job (lease lost, or abandoned at shutdown) must stop renewing its lease: otherwise
+    // a handler that ignores its signal keeps the job leased for as long as this process lives,
+    // and no other worker can ever take it over.
+    controller.signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(heartbeat);
+      },
+      { once: true },
+    );
     try {
       if (handler === undefined) throw new PermanentJobError(`no handler for job type ${job.type}`);
       // A job whose lease ran out during its last attempt (the worker died) gets no extra attempt.
@@ -202,11 +215,12 @@ export function createWorker(db: Kysely<Tables>, handlers: JobHandlers, options:
 
   function launch(job: ClaimedJob): Promise<void> {
     const controller = new AbortController();
+    const key = `${job.id}#${job.attempt}`;
     const done = run(job, controller).finally(() => {
-      inFlight.delete(job.id);
+      inFlight.delete(key);
       wake();
     });
-    inFlight.set(job.id, { done, controller });
+    inFlight.set(key, { done, controller });
     return done;
   }
 
