@@ -80,7 +80,9 @@ export function mainnetProblems(config: Config): string[] {
   if (config.jwtSecret === undefined) problems.push(`${settings.jwtSecret.env} is required on mainnet`);
   // The embedded database is a single-process development default with no backups or replicas.
   if (config.databaseUrl === undefined) {
-    problems.push(`${settings.databaseUrl.env} is required on mainnet: the embedded database is for development`);
+    problems.push(
+      `${settings.databaseUrl.env} is required on mainnet: the embedded database is for development`,
+    );
   }
   for (const [env, secret] of secretsOf(config)) {
     if (secret.length < SECRET_LENGTH_MIN) {

@@ -254,6 +254,38 @@ export const settings = {
     fallback: new URL('https://api.paystack.co'),
   }),
 
+  paystackTimeoutMs: integer({
+    env: 'PAYSTACK_TIMEOUT_MS',
+    group: 'Paystack',
+    doc: 'Timeout of every Paystack API call. A money-moving call that times out has an unknown outcome and is settled by verify, never by a second transfer.',
+    fallback: 30_000,
+    min: 1000,
+    max: 120_000,
+  }),
+  paystackBankListTtlMs: integer({
+    env: 'PAYSTACK_BANK_LIST_TTL_MS',
+    group: 'Paystack',
+    doc: "How long Paystack's bank list is cached.",
+    fallback: 24 * 60 * MINUTE_MS,
+    min: MINUTE_MS,
+    max: 7 * 24 * 60 * MINUTE_MS,
+  }),
+  paystackRecipientTtlMs: integer({
+    env: 'PAYSTACK_RECIPIENT_TTL_MS',
+    group: 'Paystack',
+    doc: 'How long a transfer recipient code is cached per bank account.',
+    fallback: 30 * 24 * 60 * MINUTE_MS,
+    min: MINUTE_MS,
+    max: 30 * 24 * 60 * MINUTE_MS,
+  }),
+  paystackWebhookIpAllowList: list({
+    env: 'PAYSTACK_WEBHOOK_IP_ALLOW_LIST',
+    group: 'Paystack',
+    doc: "Source addresses accepted for Paystack webhooks (IPs or CIDRs; Paystack's published addresses by default). Empty turns the check off, leaving the signature as the only gate.",
+    fallback: ['52.31.139.75', '52.49.173.169', '52.214.14.220'],
+    item: cidrOrIp,
+  }),
+
   // --- Security -------------------------------------------------------------------------------
   jwtSecret: text({
     env: 'JWT_SECRET',
