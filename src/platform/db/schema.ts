@@ -92,6 +92,61 @@ export interface JobsTable {
   finished_at: Date | null;
 }
 
+export type StellarSubmissionState = 'built' | 'submitted' | 'pending' | 'succeeded' | 'failed';
+
+export interface StellarChannelsTable {
+  account: string;
+  sequence: NullableNumeric;
+  leased_by: string | null;
+  leased_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  leases: ColumnType<string, string | bigint | undefined, string | bigint>;
+  updated_at: Timestamp;
+}
+
+export interface StellarSubmissionsTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  state: StellarSubmissionState;
+  version: Generated<number>;
+  attempt: Generated<number>;
+  destination: string;
+  asset: string;
+  amount_stroops: Numeric;
+  memo_type: 'none' | 'id' | 'text' | 'hash';
+  memo_value: string | null;
+  channel_account: string;
+  sequence: Numeric;
+  envelope_xdr: string;
+  hash: string;
+  inner_hash: string;
+  max_time: Numeric;
+  fee_stroops: Numeric;
+  fee_bumps: Generated<number>;
+  ledger: number | null;
+  result_xdr: string | null;
+  transaction_code: string | null;
+  operation_codes: ColumnType<unknown, string | null | undefined, string | null>;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  resolved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface StellarSubmissionEnvelopesTable {
+  id: Generated<string>;
+  submission_id: string;
+  attempt: number;
+  kind: 'transaction' | 'fee_bump';
+  hash: string;
+  inner_hash: string;
+  channel_account: string;
+  sequence: Numeric;
+  max_time: Numeric;
+  fee_stroops: Numeric;
+  envelope_xdr: string;
+  created_at: Generated<Date>;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   transactions: TransactionsTable;
@@ -100,4 +155,7 @@ export interface Tables {
   ledger_postings: LedgerPostingsTable;
   ledger_balances: LedgerBalancesView;
   jobs: JobsTable;
+  stellar_channels: StellarChannelsTable;
+  stellar_submissions: StellarSubmissionsTable;
+  stellar_submission_envelopes: StellarSubmissionEnvelopesTable;
 }
