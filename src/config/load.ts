@@ -7,6 +7,7 @@ import { parseEnv } from 'node:util';
 import { settings, type Config } from './schema.js';
 import type { Setting } from './setting.js';
 import { mainnetProblems } from './mainnet-rules.js';
+import { consistencyProblems } from './consistency.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type LoadResult = { ok: true; config: Config } | { ok: false; problems: readonly string[] };
@@ -26,6 +27,8 @@ export function loadConfig(env: Env): LoadResult {
   }
   if (problems.length > 0) return { ok: false, problems };
   const config = values as Config;
+  const inconsistent = consistencyProblems(config);
+  if (inconsistent.length > 0) return { ok: false, problems: inconsistent };
   const unsafe = mainnetProblems(config);
   if (unsafe.length > 0) return { ok: false, problems: unsafe };
   return { ok: true, config };

@@ -7,6 +7,9 @@ import { boolean, integer, list, oneOf, text, url, type Setting } from './settin
 export type AnySetting = Setting<unknown>;
 
 const MINUTE_MS = 60_000;
+const STELLAR_SECRET = /^S[A-Z2-7]{55}$/;
+const STELLAR_ACCOUNT = /^G[A-Z2-7]{55}$/;
+const ASSET_CODE = /^[A-Za-z0-9]{1,12}$/;
 
 function cidrOrIp(item: string): string | null {
   return /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item) ? null : `"${item}" is not an IP address or CIDR range`;
@@ -235,6 +238,141 @@ export const settings = {
     group: 'Stellar',
     doc: "Horizon server. Defaults to SDF's Horizon for the chosen network.",
     protocols: ['http:', 'https:'],
+  }),
+
+  stellarDistributionSecret: text({
+    env: 'STELLAR_DISTRIBUTION_SECRET',
+    group: 'Stellar',
+    doc: 'Secret seed (S…) of the distribution account, which holds the anchored assets and signs every payment operation. Never logged.',
+    secret: true,
+    pattern: STELLAR_SECRET,
+    patternDoc: 'a Stellar secret seed (S followed by 55 base32 characters)',
+  }),
+  stellarChannelSecrets: list({
+    env: 'STELLAR_CHANNEL_SECRETS',
+    group: 'Stellar',
+    doc: 'Secret seeds of the channel accounts (comma-separated): each is the source of one in-flight transaction, so payments submit in parallel without sequence collisions.',
+    secret: true,
+    item: (seed) =>
+      STELLAR_SECRET.test(seed) ? null : 'STELLAR_CHANNEL_SECRETS must hold Stellar secret seeds',
+  }),
+  stellarHorizonTimeoutMs: integer({
+    env: 'STELLAR_HORIZON_TIMEOUT_MS',
+    group: 'Stellar',
+    doc: 'Timeout of every Horizon read.',
+    fallback: 10_000,
+    min: 500,
+    max: 120_000,
+  }),
+  stellarSubmitTimeoutMs: integer({
+    env: 'STELLAR_SUBMIT_TIMEOUT_MS',
+    group: 'Stellar',
+    doc: "Timeout of a transaction submission; above Horizon's own 30 s so its 504 normally arrives first. A timeout is an unknown outcome, resolved by looking the hash up.",
+    fallback: 40_000,
+    min: 1000,
+    max: 120_000,
+  }),
+  stellarTxValiditySeconds: integer({
+    env: 'STELLAR_TX_VALIDITY_S',
+    group: 'Stellar',
+    doc: 'How long a signed transaction may land (its max time bound). A payment is rebuilt only after this has passed on the network and its hash is confirmed absent.',
+    fallback: 120,
+    min: 5,
+    max: 3600,
+  }),
+  stellarSubmitPollMs: integer({
+    env: 'STELLAR_SUBMIT_POLL_MS',
+    group: 'Stellar',
+    doc: 'Pause between tries while a submission outcome is unknown.',
+    fallback: 2000,
+    min: 10,
+    max: 60_000,
+  }),
+  stellarSubmitResolveMs: integer({
+    env: 'STELLAR_SUBMIT_RESOLVE_MS',
+    group: 'Stellar',
+    doc: "How long one submission call keeps resolving an unknown outcome before returning it as pending to the job, which retries later. Must exceed STELLAR_TX_VALIDITY_S; the job's lease must outlast it.",
+    fallback: 180_000,
+    min: 1000,
+    max: 3_600_000,
+  }),
+  stellarSubmitAttemptsMax: integer({
+    env: 'STELLAR_SUBMIT_ATTEMPTS_MAX',
+    group: 'Stellar',
+    doc: 'Envelopes built at most per payment (rebuilds after expiry or a stale sequence).',
+    fallback: 5,
+    min: 1,
+    max: 50,
+  }),
+  stellarFeeMaxStroops: integer({
+    env: 'STELLAR_FEE_MAX_STROOPS',
+    group: 'Stellar',
+    doc: 'Highest fee per operation Rampart bids, including fee bumps during surges (stroops; 10,000 = 0.001 XLM).',
+    fallback: 10_000,
+    min: 100,
+    max: 10_000_000,
+  }),
+  stellarFeeBumpsMax: integer({
+    env: 'STELLAR_FEE_BUMPS_MAX',
+    group: 'Stellar',
+    doc: 'Fee bumps at most per envelope during a fee surge.',
+    fallback: 3,
+    min: 0,
+    max: 20,
+  }),
+  stellarChannelWaitMs: integer({
+    env: 'STELLAR_CHANNEL_WAIT_MS',
+    group: 'Stellar',
+    doc: 'How long a payment waits for a free channel account before being retried later.',
+    fallback: 30_000,
+    min: 10,
+    max: 600_000,
+  }),
+  stellarChannelPollMs: integer({
+    env: 'STELLAR_CHANNEL_POLL_MS',
+    group: 'Stellar',
+    doc: 'How often a waiting payment looks for a free channel account.',
+    fallback: 250,
+    min: 10,
+    max: 10_000,
+  }),
+  stellarChannelLeaseMarginSeconds: integer({
+    env: 'STELLAR_CHANNEL_LEASE_MARGIN_S',
+    group: 'Stellar',
+    doc: "Extra time a channel stays leased after its envelope's validity ends.",
+    fallback: 60,
+    min: 0,
+    max: 3600,
+  }),
+  assetNgnCode: text({
+    env: 'ASSET_NGN_CODE',
+    group: 'Stellar',
+    doc: 'Code of the naira-backed token Rampart issues 1:1 against naira.',
+    fallback: 'NGNC',
+    pattern: ASSET_CODE,
+    patternDoc: '1–12 letters or digits',
+  }),
+  assetNgnIssuer: text({
+    env: 'ASSET_NGN_ISSUER',
+    group: 'Stellar',
+    doc: 'Issuing account (G…) of the naira-backed token.',
+    pattern: STELLAR_ACCOUNT,
+    patternDoc: 'a Stellar account id (G followed by 55 base32 characters)',
+  }),
+  assetUsdcCode: text({
+    env: 'ASSET_USDC_CODE',
+    group: 'Stellar',
+    doc: 'Code of the USD stablecoin sold at a SEP-38 quote.',
+    fallback: 'USDC',
+    pattern: ASSET_CODE,
+    patternDoc: '1–12 letters or digits',
+  }),
+  assetUsdcIssuer: text({
+    env: 'ASSET_USDC_ISSUER',
+    group: 'Stellar',
+    doc: "Issuing account (G…) of the USD stablecoin (on mainnet, Circle's USDC issuer).",
+    pattern: STELLAR_ACCOUNT,
+    patternDoc: 'a Stellar account id (G followed by 55 base32 characters)',
   }),
 
   // --- Paystack -------------------------------------------------------------------------------
