@@ -22,6 +22,8 @@ Commands:
   jobs list [--state S] [--limit N]   List outbox jobs (S: pending, running, succeeded, dead)
   jobs replay <id>                    Send a dead job back to the queue
   jobs probe [--sleep-ms N]           Enqueue a probe job to prove a worker is running
+  sandbox [--port N] [--channels N]   Rampart with local Horizon and Paystack doubles, seeded accounts,
+                                      and sandbox.json listing every URL and key (never on mainnet)
   config                              Print the effective configuration, secrets redacted
   version                             Print the version
   help                                Print this help
@@ -42,6 +44,8 @@ async function run(argv: readonly string[]): Promise<number> {
       state: { type: 'string' },
       limit: { type: 'string' },
       'sleep-ms': { type: 'string' },
+      port: { type: 'string' },
+      channels: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -75,6 +79,13 @@ async function run(argv: readonly string[]): Promise<number> {
       const { jobs } = await import('./commands/jobs.js');
       const sleepMs = values['sleep-ms'];
       return jobs(loadContext(), { action, id, state: values.state, limit: values.limit, sleepMs });
+    }
+    case 'sandbox': {
+      const { sandbox } = await import('./commands/sandbox.js');
+      await sandbox({ port: values.port, channels: values.channels }, (line) =>
+        process.stdout.write(`${line}\n`),
+      );
+      return EXIT_OK;
     }
     case 'config': {
       const context = loadContext();

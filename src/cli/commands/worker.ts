@@ -7,7 +7,7 @@ import { packageVersion } from '../../platform/version.js';
 import { redactedConfig } from '../../config/index.js';
 import type { CommandContext } from '../context.js';
 import { onShutdownSignal } from '../shutdown.js';
-import { workerOptions } from './serve.js';
+import { workerOptions } from '../server.js';
 
 export async function worker(context: CommandContext): Promise<void> {
   const { config, logger } = context;

@@ -1,0 +1,74 @@
+/**
+ * Starts Rampart's HTTP server (and optionally a worker) and returns how to stop it in order:
+ * stop taking requests, let the worker finish its jobs, close the pools. `serve` and `sandbox` share it.
+ */
+import type { Config } from '../config/index.js';
+import { jobHandlers } from '../flows/handlers.js';
+import { buildApp, buildMetricsApp } from '../platform/http/app.js';
+import type { Logger } from '../platform/logger.js';
+import { createWorker, type WorkerOptions } from '../platform/outbox/worker.js';
+import { openRuntime, type Runtime } from '../platform/runtime.js';
+import { packageVersion } from '../platform/version.js';
+
+export interface ServerOptions {
+  readonly withWorker: boolean;
+  readonly migrate: boolean;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: ServerOptions,
+): Promise<RunningServer> {
+  const runtime = await openRuntime(config, logger, {
+    migrate: options.migrate || config.migrateOnStart,
+    requireCurrentSchema: true,
+  });
+  const app = await buildApp({ ...runtime, version: packageVersion() });
+  const metricsApp = config.metricsPort === undefined ? undefined : await buildMetricsApp(runtime);
+  // The embedded database belongs to this one process, so no separate worker can reach it: run one here.
+  const withWorker = options.withWorker || runtime.database.kind === 'pglite';
+  const worker = withWorker
+    ? createWorker(runtime.database.db, jobHandlers(), workerOptions(runtime))
+    : undefined;
+  const closeAll = async (): Promise<void> => {
+    const workerStopped = worker?.stop(config.shutdownTimeoutMs);
+    await app.close();
+    await metricsApp?.close();
+    await workerStopped;
+    await runtime.close();
+  };
+  try {
+    await app.listen({ host: config.host, port: config.port });
+    if (metricsApp !== undefined && config.metricsPort !== undefined) {
+      await metricsApp.listen({ host: config.host, port: config.metricsPort });
+    }
+  } catch (error) {
+    // A port in use must not leave the embedded database locked or pools open.
+    await closeAll();
+    throw error;
+  }
+  worker?.start();
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  logger.info(
+    { url, database: runtime.database.kind, kv: runtime.kv.kind, worker: worker !== undefined },
+    'rampart is serving',
+  );
+  return { url, runtime, stop: closeAll };
+}
+
+export function workerOptions(runtime: Runtime): WorkerOptions {
+  return {
+    concurrency: runtime.config.workerConcurrency,
+    pollMs: runtime.config.workerPollMs,
+    leaseMs: runtime.config.jobLeaseMs,
+    logger: runtime.logger.child({ component: 'worker' }),
+    metrics: runtime.metrics,
+  };
+}
