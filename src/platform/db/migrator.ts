@@ -29,8 +29,16 @@ export class MigrationError extends OperatorError {
   override readonly name = 'MigrationError';
 }
 
+const checksums = new WeakMap<Migration, string>();
+
+/** SHA-256 of the migration's SQL, computed once per migration: readiness probes ask often. */
 export function checksumOf(migration: Migration): string {
-  return createHash('sha256').update(migration.sql).digest('hex');
+  let checksum = checksums.get(migration);
+  if (checksum === undefined) {
+    checksum = createHash('sha256').update(migration.sql).digest('hex');
+    checksums.set(migration, checksum);
+  }
+  return checksum;
 }
 
 async function ensureTable(db: Kysely<Tables>): Promise<void> {
