@@ -313,4 +313,47 @@ describe.each(databaseKinds)('Stellar rail against the Horizon double on %s', (k
       await own.double.close();
     }
   });
+
+  it('pages and streams payments with their memo, resuming from a paging token', async () => {
+    const user = await anchor.user();
+    const submitter = await anchor.submitter();
+    const received: string[] = [];
+    const errors: unknown[] = [];
+    const stop = network.horizon.streamPayments(
+      { account: user, cursor: 'now' },
+      {
+        onPayment: (p) => {
+          if (p.type === 'payment') received.push(`${p.amount ?? ''}|${p.memo ?? ''}|${p.asset ?? ''}`);
+        },
+        onError: (error) => errors.push(error),
+      },
+    );
+    try {
+      const first = await submitter.submitPayment(payment(anchor, user, 'stream-1', 12_345_000n));
+      expect(first.state).toBe('succeeded');
+      const asset = `${anchor.asset.getCode()}:${anchor.asset.getIssuer()}`;
+      const deadline = Date.now() + 10_000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(received).toEqual([`1.2345000|stream-1|${asset}`]);
+    } finally {
+      stop();
+    }
+    const page = await network.horizon.payments({ account: user, order: 'desc', limit: 1 });
+    if (page.kind !== 'ok') throw new Error(page.cause);
+    expect(page.records[0]).toMatchObject({
+      type: 'payment',
+      to: user,
+      amount: '1.2345000',
+      memo: 'stream-1',
+      memoType: 'text',
+    });
+    // Everything after the newest token: nothing yet, then exactly the next payment.
+    const token = page.records[0]!.pagingToken;
+    const after = await network.horizon.payments({ account: user, order: 'asc', limit: 10, cursor: token });
+    expect(after).toMatchObject({ kind: 'ok', records: [] });
+    await submitter.submitPayment(payment(anchor, user, 'stream-2', 1_000_000n));
+    const next = await network.horizon.payments({ account: user, order: 'asc', limit: 10, cursor: token });
+    if (next.kind !== 'ok') throw new Error(next.cause);
+    expect(next.records.map((r) => r.memo)).toEqual(['stream-2']);
+  });
 });
