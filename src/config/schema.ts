@@ -3,6 +3,10 @@
  * (`npm run docs:config`) and CI checks it is current.
  */
 import { boolean, integer, list, oneOf, text, url, type Setting } from './setting.js';
+import { sep1Settings } from './settings-sep1.js';
+import { sep10Settings } from './settings-sep10.js';
+import { sep12Settings } from './settings-sep12.js';
+import { sep38Settings } from './settings-sep38.js';
 
 export type AnySetting = Setting<unknown>;
 
@@ -431,6 +435,12 @@ export const settings = {
     doc: 'Secret for signing session tokens (SEP-10 JWTs, interactive URLs). At least 32 characters on mainnet; generate with `openssl rand -hex 32`.',
     secret: true,
   }),
+
+  // --- Wallet-facing protocols: each SEP keeps its settings in its own module -------------------
+  ...sep1Settings,
+  ...sep10Settings,
+  ...sep12Settings,
+  ...sep38Settings,
 };
 
 export type Settings = typeof settings;

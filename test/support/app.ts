@@ -15,10 +15,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  readonly migrate?: boolean;
+  /** Registers feature plugins (SEPs, webhooks) on the app before it is made ready. */
+  readonly register?: (app: FastifyInstance, runtime: Runtime) => Promise<void>;
+}
+
 export async function startTestApp(
   kind: DatabaseKind,
   env: Env = {},
-  options: { migrate?: boolean } = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const scratch = kind === 'postgres' ? await createScratchPostgres() : undefined;
   const loaded = loadConfig({
@@ -30,6 +36,7 @@ export async function startTestApp(
   const migrate = options.migrate ?? true;
   const runtime = await openRuntime(loaded.config, silentLogger, { migrate, requireCurrentSchema: migrate });
   const app = await buildApp({ ...runtime, version: 'test' });
+  await options.register?.(app, runtime);
   await app.ready();
   return {
     app,
