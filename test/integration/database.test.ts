@@ -1,21 +1,9 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openDatabase, type Database } from '../../src/platform/db/database.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createScratchPostgres, databaseKinds } from '../support/databases.js';
-
-function capturedLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { lines, logger: createLogger('debug', stream) };
-}
+import { captureLogs } from '../support/log-capture.js';
 
 describe.each(databaseKinds)('database on %s', (kind) => {
   let database: Database | undefined;
@@ -30,7 +18,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   async function open(options: {
     slowQueryMs?: number;
     statementTimeoutMs?: number;
-    logger?: ReturnType<typeof capturedLogger>['logger'];
+    logger?: ReturnType<typeof captureLogs>['logger'];
   }) {
     const scratch = kind === 'postgres' ? await createScratchPostgres() : undefined;
     drop = scratch?.drop;
@@ -47,7 +35,7 @@ describe.each(databaseKinds)('database on %s', (kind) => {
   }
 
   it('logs a slow query with its duration and SQL text, never its parameters', async () => {
-    const { lines, logger } = capturedLogger();
+    const { lines, logger } = captureLogs();
     const db = await open({ slowQueryMs: 20, logger });
     const secret = 'customer-bvn-22222222222';
     await sql`select pg_sleep(0.05), ${secret}::text as value`.execute(db.db);

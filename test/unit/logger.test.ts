@@ -1,18 +1,9 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/platform/logger.js';
+import { captureLogs } from '../support/log-capture.js';
 
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { lines, logger: createLogger('info', stream) };
-}
+const capture = () => captureLogs('info');
 
 describe('logger', () => {
   it('writes JSON lines with a level label and ISO time', () => {
