@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config/index.js';
 import { jobHandlers } from '../flows/handlers.js';
+import { registerSeps } from '../sep/index.js';
 import { buildApp, buildMetricsApp } from '../platform/http/app.js';
 import type { Logger } from '../platform/logger.js';
 import { createWorker, type WorkerOptions } from '../platform/outbox/worker.js';
@@ -31,11 +32,12 @@ export async function startServer(
     requireCurrentSchema: true,
   });
   const app = await buildApp({ ...runtime, version: packageVersion() });
+  const sepContext = await registerSeps(app, runtime);
   const metricsApp = config.metricsPort === undefined ? undefined : await buildMetricsApp(runtime);
   // The embedded database belongs to this one process, so no separate worker can reach it: run one here.
   const withWorker = options.withWorker || runtime.database.kind === 'pglite';
   const worker = withWorker
-    ? createWorker(runtime.database.db, jobHandlers(), workerOptions(runtime))
+    ? createWorker(runtime.database.db, jobHandlers(sepContext), workerOptions(runtime))
     : undefined;
   const closeAll = async (): Promise<void> => {
     const workerStopped = worker?.stop(config.shutdownTimeoutMs);

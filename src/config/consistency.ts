@@ -1,5 +1,6 @@
 /** Rules between settings that each parse on their own but do not fit together. */
 import { settings, type Config } from './schema.js';
+import { sep38ConsistencyProblems } from './settings-sep38.js';
 
 export function consistencyProblems(config: Config): string[] {
   const problems: string[] = [];
@@ -11,5 +12,6 @@ export function consistencyProblems(config: Config): string[] {
   if (config.metricsPort !== undefined && config.metricsPort === config.port) {
     problems.push(`${settings.metricsPort.env} must differ from ${settings.port.env}`);
   }
+  problems.push(...sep38ConsistencyProblems(config));
   return problems;
 }

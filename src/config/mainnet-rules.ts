@@ -84,6 +84,22 @@ export function mainnetProblems(config: Config): string[] {
       `${settings.databaseUrl.env} is required on mainnet: the embedded database is for development`,
     );
   }
+  // Development derives or generates these under the data directory; real money needs managed keys.
+  const managedKeys: [string, unknown][] = [
+    [settings.sep10SigningSecret.env, config.sep10SigningSecret],
+    [settings.piiEncryptionKeys.env, config.piiEncryptionKeys],
+    [settings.stellarDistributionSecret.env, config.stellarDistributionSecret],
+  ];
+  for (const [env, value] of managedKeys) {
+    if (value === undefined) problems.push(`${env} is required on mainnet`);
+  }
+  // The key wallets see signing challenges must not also be the key that holds the anchored assets.
+  if (
+    config.sep10SigningSecret !== undefined &&
+    config.sep10SigningSecret === config.stellarDistributionSecret
+  ) {
+    problems.push(`${settings.sep10SigningSecret.env} must not be the distribution account's secret`);
+  }
   for (const [env, secret] of secretsOf(config)) {
     if (secret.length < SECRET_LENGTH_MIN) {
       problems.push(`${env} is ${secret.length} characters; mainnet needs at least ${SECRET_LENGTH_MIN}`);

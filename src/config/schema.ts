@@ -437,6 +437,16 @@ export const settings = {
   }),
 
   // --- Wallet-facing protocols: each SEP keeps its settings in its own module -------------------
+  sepsEnabled: list({
+    env: 'SEPS_ENABLED',
+    group: 'Wallet-facing protocols',
+    doc: 'The SEPs Rampart serves (comma-separated numbers). SEP-10 is needed by every authenticated SEP.',
+    fallback: ['1', '10', '12', '38'],
+    item: (sep) =>
+      ['1', '10', '12', '38'].includes(sep)
+        ? null
+        : `SEPS_ENABLED: "${sep}" is not a SEP Rampart serves (1, 10, 12, 38)`,
+  }),
   ...sep1Settings,
   ...sep10Settings,
   ...sep12Settings,

@@ -163,6 +163,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ASSET_NGN_ISSUER: publicOf(keys.ngnIssuer),
     ASSET_USDC_CODE: options.usdcCode,
     ASSET_USDC_ISSUER: publicOf(keys.usdcIssuer),
+    // SEP-38 prices USDC at the same rate the Horizon double's path payments use.
+    SEP38_USDC_NGN_RATE: options.usdcRateNgn,
     HOST: options.host,
     PORT: String(options.rampartPort),
     PUBLIC_URL: `http://localhost:${options.rampartPort}`,

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { Keypair } from '@stellar/stellar-sdk';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +43,9 @@ const MAINNET: Env = {
   JWT_SECRET: STRONG_SECRET,
   DATABASE_URL: `postgres://rampart:${STRONG_PASSWORD}@db.example:5432/rampart`,
   REDIS_URL: `rediss://:${STRONG_PASSWORD}@cache.example:6380`,
+  SEP10_SIGNING_SECRET: Keypair.random().secret(),
+  STELLAR_DISTRIBUTION_SECRET: Keypair.random().secret(),
+  PII_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
 };
 
 describe('loadConfig: defaults', () => {
@@ -183,6 +188,22 @@ describe('mainnet safety rules', () => {
       'PAYSTACK_SECRET_KEY is required on mainnet',
       'JWT_SECRET is required on mainnet',
     ]);
+  });
+
+  it('requires managed keys on mainnet, and a signing key apart from the distribution key', () => {
+    const {
+      SEP10_SIGNING_SECRET: _s,
+      PII_ENCRYPTION_KEYS: _p,
+      STELLAR_DISTRIBUTION_SECRET: _d,
+      ...rest
+    } = MAINNET;
+    expect(problemsOf(rest)).toEqual([
+      'SEP10_SIGNING_SECRET is required on mainnet',
+      'PII_ENCRYPTION_KEYS is required on mainnet',
+      'STELLAR_DISTRIBUTION_SECRET is required on mainnet',
+    ]);
+    const same = { ...MAINNET, SEP10_SIGNING_SECRET: MAINNET['STELLAR_DISTRIBUTION_SECRET'] ?? '' };
+    expect(problemsOf(same)).toEqual(["SEP10_SIGNING_SECRET must not be the distribution account's secret"]);
   });
 
   it('refuses the embedded database on mainnet', () => {

@@ -147,6 +147,89 @@ export interface StellarSubmissionEnvelopesTable {
   created_at: Generated<Date>;
 }
 
+export type CustomerStatusColumn = 'ACCEPTED' | 'PROCESSING' | 'NEEDS_INFO' | 'REJECTED';
+export type CustomerFieldStatusColumn = 'ACCEPTED' | 'PROCESSING' | 'REJECTED' | 'VERIFICATION_REQUIRED';
+export type BankCheckState = 'matched' | 'mismatched' | 'not_resolvable' | 'unknown' | 'unverified';
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface CustomersTable {
+  id: Generated<string>;
+  subject: string | null;
+  stellar_account: string | null;
+  memo: string | null;
+  subject_hash: string;
+  id_type: string | null;
+  rejected_message: string | null;
+  last_type: Generated<string>;
+  last_status: CustomerStatusColumn | null;
+  callback_url: string | null;
+  bank_check: BankCheckState | null;
+  bank_check_score: NullableNumeric;
+  bank_checked_name: string | null;
+  bank_checked_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+  erased_at: NullableTimestamp;
+}
+
+export interface CustomerFieldsTable {
+  customer_id: string;
+  name: string;
+  status: CustomerFieldStatusColumn;
+  error: string | null;
+  value_ciphertext: string | null;
+  file_ciphertext: Uint8Array | null;
+  content_type: string | null;
+  size_bytes: number | null;
+  verification_mac: string | null;
+  verification_expires_at: NullableTimestamp;
+  verification_attempts: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export interface CustomerEventsTable {
+  id: Generated<string>;
+  customer_id: string;
+  kind: 'status' | 'erased';
+  customer_type: string;
+  from_status: string | null;
+  to_status: string | null;
+  actor: string;
+  created_at: Generated<Date>;
+}
+
+export interface QuotesTable {
+  id: Generated<string>;
+  account: string;
+  context: 'sep6' | 'sep24' | 'sep31';
+  sell_asset: string;
+  sell_amount_minor: Numeric;
+  sell_decimals: number;
+  sell_delivery_method: string | null;
+  buy_asset: string;
+  buy_amount_minor: Numeric;
+  buy_decimals: number;
+  buy_delivery_method: string | null;
+  country_code: string | null;
+  price_numerator: Numeric;
+  price_denominator: Numeric;
+  price: string;
+  total_price: string;
+  market_rate_numerator: Numeric;
+  market_rate_denominator: Numeric;
+  spread_bps: number;
+  rate_source: string;
+  rate_observed_at: Timestamp;
+  fee_asset: string;
+  fee_total_minor: Numeric;
+  fee_decimals: number;
+  fee_details: Json;
+  expires_at: Timestamp;
+  used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  used_by_transaction_id: string | null;
+  created_at: Timestamp;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   transactions: TransactionsTable;
@@ -158,4 +241,8 @@ export interface Tables {
   stellar_channels: StellarChannelsTable;
   stellar_submissions: StellarSubmissionsTable;
   stellar_submission_envelopes: StellarSubmissionEnvelopesTable;
+  customers: CustomersTable;
+  customer_fields: CustomerFieldsTable;
+  customer_events: CustomerEventsTable;
+  quotes: QuotesTable;
 }

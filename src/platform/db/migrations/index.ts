@@ -1,6 +1,8 @@
 /** Every migration, in order. Forward-only: an applied migration is never edited, only followed. */
 import { foundation } from './0001-foundation.js';
 import { stellarSubmissions } from './0002-stellar-submissions.js';
+import { customers } from './0003-customers.js';
+import { quotes } from './0004-quotes.js';
 
 export interface Migration {
   readonly version: number;
@@ -8,4 +10,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, stellarSubmissions];
+export const migrations: readonly Migration[] = [foundation, stellarSubmissions, customers, quotes];

@@ -1,0 +1,368 @@
+/**
+ * SEP-38 (Anchor RFQ API), mounted under /sep38: GET /info, GET /prices, GET /price (indicative,
+ * no authentication) and POST /quote, GET /quote/:id (firm, SEP-10). Firm quotes are stored in
+ * PostgreSQL, cached in the key-value store, bound to the SEP-10 subject that asked for them, and
+ * used once by the deposit and withdrawal flows through `consumeQuote` (./store.ts).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { assert } from '../../domain/assert.js';
+import { formatAmount } from '../../domain/money.js';
+import { HttpError } from '../../platform/http/errors.js';
+import type { SepContext } from '../context.js';
+import { buildCatalog, type Catalog } from './catalog.js';
+import {
+  feeDetails,
+  marketPrice,
+  priceAt,
+  priceRequest,
+  priceText,
+  readPriceRequest,
+  type Priced,
+} from './pricing.js';
+import { rateSourceFor } from './rates.js';
+import {
+  ErrorRef,
+  InfoResponse,
+  PriceQuery,
+  PriceResponse,
+  PricesQuery,
+  PricesResponse,
+  QuoteParams,
+  QuoteRequest,
+  QuoteResponse,
+  type Fee,
+} from './schemas.js';
+import {
+  cacheQuote,
+  cachedQuote,
+  findQuote,
+  insertQuote,
+  isQuoteId,
+  type NewQuote,
+  type Quote,
+} from './store.js';
+
+/** The guard's 403 also carries SEP's `type`, which a plain ErrorBody would strip. */
+const AuthError = Type.Object({
+  error: Type.String(),
+  code: Type.String(),
+  type: Type.Optional(Type.String()),
+});
+
+/** Longest text accepted in `expire_after`; ISO 8601 with fraction and zone fits well within. */
+const EXPIRE_AFTER_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+function infoBody(catalog: Catalog): InfoResponse {
+  const fiat = catalog.fiat;
+  return {
+    assets: [
+      {
+        asset: fiat.id,
+        country_codes: [...fiat.countryCodes],
+        ...(fiat.sellDeliveryMethods.length > 0
+          ? { sell_delivery_methods: [...fiat.sellDeliveryMethods] }
+          : {}),
+        ...(fiat.buyDeliveryMethods.length > 0 ? { buy_delivery_methods: [...fiat.buyDeliveryMethods] } : {}),
+      },
+      ...catalog.stellarAssets.map((asset) => ({ asset: asset.id })),
+    ],
+  };
+}
+
+function feeBody(fee: {
+  asset: string;
+  totalMinor: bigint;
+  decimals: number;
+  details: Quote['feeDetails'];
+}): Fee {
+  const details = fee.details.map((d) => ({
+    name: d.name,
+    description: d.description,
+    amount: formatAmount(d.amountMinor, fee.decimals),
+  }));
+  return {
+    total: formatAmount(fee.totalMinor, fee.decimals),
+    asset: fee.asset,
+    ...(details.length > 0 ? { details } : {}),
+  };
+}
+
+function pricedFee(priced: Priced): Fee {
+  const { pair, direction } = priced.request;
+  return feeBody({
+    asset: pair.fiat.id,
+    totalMinor: priced.figures.fee.totalMinor,
+    decimals: pair.fiat.decimals,
+    details: feeDetails(priced.figures.fee, pair, direction),
+  });
+}
+
+function priceBody(priced: Priced): PriceResponse {
+  const { figures, request } = priced;
+  return {
+    total_price: priceText(figures.totalPrice),
+    price: priceText(figures.price),
+    sell_amount: formatAmount(figures.sellMinor, request.sell.decimals),
+    buy_amount: formatAmount(figures.buyMinor, request.buy.decimals),
+    fee: pricedFee(priced),
+  };
+}
+
+export function quoteBody(quote: Quote): QuoteResponse {
+  return {
+    id: quote.id,
+    expires_at: quote.expiresAt.toISOString(),
+    total_price: quote.totalPriceText,
+    price: quote.priceText,
+    sell_asset: quote.sellAsset,
+    sell_amount: formatAmount(quote.sellAmountMinor, quote.sellDecimals),
+    ...(quote.sellDeliveryMethod === null ? {} : { sell_delivery_method: quote.sellDeliveryMethod }),
+    buy_asset: quote.buyAsset,
+    buy_amount: formatAmount(quote.buyAmountMinor, quote.buyDecimals),
+    ...(quote.buyDeliveryMethod === null ? {} : { buy_delivery_method: quote.buyDeliveryMethod }),
+    fee: feeBody({
+      asset: quote.feeAsset,
+      totalMinor: quote.feeTotalMinor,
+      decimals: quote.feeDecimals,
+      details: quote.feeDetails,
+    }),
+  };
+}
+
+/**
+ * When the quote expires: the configured lifetime, or the wallet's `expire_after` when later —
+ * but never beyond the longest lifetime (SEP-38: 400 when the requested expiry cannot be given).
+ */
+export function expiryFor(
+  expireAfter: string | undefined,
+  now: Date,
+  ttlSeconds: number,
+  ttlMaxSeconds: number,
+): Date {
+  const standard = new Date(now.getTime() + ttlSeconds * 1000);
+  if (expireAfter === undefined) return standard;
+  if (!EXPIRE_AFTER_PATTERN.test(expireAfter))
+    throw new HttpError(400, 'invalid_request', 'expire_after: must be a UTC ISO 8601 date and time');
+  // SEP-38 asks for UTC; a time without a zone is read as UTC, not as the server's local time.
+  const hasZone = /(Z|[+-]\d{2}:\d{2})$/.test(expireAfter);
+  const requestedMs = Date.parse(hasZone ? expireAfter : `${expireAfter}Z`);
+  if (!Number.isFinite(requestedMs))
+    throw new HttpError(400, 'invalid_request', 'expire_after: not a real date and time');
+  const latestMs = now.getTime() + ttlMaxSeconds * 1000;
+  if (requestedMs > latestMs)
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `expire_after: quotes last at most ${ttlMaxSeconds} s; ask for ${new Date(latestMs).toISOString()} or earlier`,
+    );
+  return requestedMs > standard.getTime() ? new Date(requestedMs) : standard;
+}
+
+function newQuote(
+  priced: Priced,
+  account: string,
+  context: NewQuote['context'],
+  now: Date,
+  expiresAt: Date,
+): NewQuote {
+  const { request, figures, market } = priced;
+  return {
+    account,
+    context,
+    sellAsset: request.sell.id,
+    sellAmountMinor: figures.sellMinor,
+    sellDecimals: request.sell.decimals,
+    sellDeliveryMethod: request.sellDeliveryMethod ?? null,
+    buyAsset: request.buy.id,
+    buyAmountMinor: figures.buyMinor,
+    buyDecimals: request.buy.decimals,
+    buyDeliveryMethod: request.buyDeliveryMethod ?? null,
+    countryCode: request.countryCode ?? null,
+    price: figures.price,
+    priceText: priceText(figures.price),
+    totalPriceText: priceText(figures.totalPrice),
+    marketRate: market.rate,
+    spreadBps: request.pair.spreadBps,
+    rateSource: market.source,
+    rateObservedAt: market.observedAt,
+    feeAsset: request.pair.fiat.id,
+    feeTotalMinor: figures.fee.totalMinor,
+    feeDecimals: request.pair.fiat.decimals,
+    feeDetails: feeDetails(figures.fee, request.pair, request.direction),
+    expiresAt,
+    createdAt: now,
+  };
+}
+
+const notFound = (): HttpError => new HttpError(404, 'quote_not_found', 'quote not found');
+
+export const sep38: FastifyPluginAsyncTypebox<SepContext> = async (app, ctx) => {
+  const { config, runtime } = ctx;
+  const catalog = buildCatalog(config);
+  const logger = runtime.logger.child({ component: 'sep38' });
+  const rates = rateSourceFor(config, logger);
+  const maxAgeMs = config.sep38RateMaxAgeSeconds * 1000;
+  const tags = ['sep38'];
+
+  app.get(
+    '/info',
+    { schema: { tags, summary: 'Assets available for exchange', response: { 200: InfoResponse } } },
+    () => infoBody(catalog),
+  );
+
+  app.get(
+    '/prices',
+    {
+      schema: {
+        tags,
+        summary: 'Indicative prices of every asset tradable against one asset and amount',
+        querystring: PricesQuery,
+        response: { 200: PricesResponse, 400: ErrorRef },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const bySell = q.sell_asset !== undefined;
+      if (bySell === (q.buy_asset !== undefined))
+        throw new HttpError(400, 'invalid_request', 'give exactly one of sell_asset and buy_asset');
+      if (
+        bySell
+          ? q.sell_amount === undefined || q.buy_amount !== undefined
+          : q.buy_amount === undefined || q.sell_amount !== undefined
+      )
+        throw new HttpError(
+          400,
+          'invalid_request',
+          bySell
+            ? 'sell_asset needs sell_amount (and no buy_amount)'
+            : 'buy_asset needs buy_amount (and no sell_amount)',
+        );
+      const given = (bySell ? q.sell_asset : q.buy_asset) ?? '';
+      const others =
+        given === catalog.fiat.id
+          ? catalog.stellarAssets
+          : catalog.stellarAssets.some((a) => a.id === given)
+            ? [catalog.fiat]
+            : [];
+      if (others.length === 0 && given !== catalog.fiat.id)
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `${bySell ? 'sell_asset' : 'buy_asset'}: ${given} is not supported; see GET /info`,
+        );
+      const now = ctx.now();
+      const listed: PricesResponse['buy_assets'] = [];
+      for (const other of others) {
+        // Request-level mistakes (amount, method, country) are the same for every pair: they throw 400.
+        const read = readPriceRequest(
+          catalog,
+          { ...q, sell_asset: bySell ? given : other.id, buy_asset: bySell ? other.id : given },
+          false,
+        );
+        const market = await marketPrice(read.pair, rates, now, maxAgeMs);
+        if (!market.ok) continue; // no current price: the pair is not offered right now
+        const outcome = priceAt(read, market.market);
+        if (!outcome.ok) continue; // the counter amount is outside that asset's limits
+        // The price of an asset in /prices is the all-in one for the given amount (fees included), as
+        // SEP-38's examples show: what a wallet compares across anchors.
+        listed.push({
+          asset: other.id,
+          price: priceText(outcome.priced.figures.totalPrice),
+          decimals: other.decimals,
+        });
+      }
+      return bySell ? { buy_assets: listed } : { sell_assets: listed };
+    },
+  );
+
+  app.get(
+    '/price',
+    {
+      schema: {
+        tags,
+        summary: 'Indicative price for one pair and amount',
+        querystring: PriceQuery,
+        response: { 200: PriceResponse, 400: ErrorRef, 503: ErrorRef },
+      },
+    },
+    async (request) => {
+      const read = readPriceRequest(catalog, request.query, false);
+      return priceBody(await priceRequest(read, rates, ctx.now(), maxAgeMs));
+    },
+  );
+
+  app.post(
+    '/quote',
+    {
+      preHandler: ctx.requireSep10,
+      schema: {
+        tags,
+        summary: 'Firm quote, bound to the authenticated account (SEP-10)',
+        body: QuoteRequest,
+        response: { 201: QuoteResponse, 400: ErrorRef, 403: AuthError, 503: ErrorRef },
+      },
+    },
+    async (request, reply) => {
+      const identity = request.sep10;
+      assert(identity !== undefined, 'requireSep10 runs before POST /quote');
+      const now = ctx.now();
+      const read = readPriceRequest(catalog, request.body, true);
+      const expiresAt = expiryFor(
+        request.body.expire_after,
+        now,
+        config.sep38QuoteTtlSeconds,
+        config.sep38QuoteTtlMaxSeconds,
+      );
+      const priced = await priceRequest(read, rates, now, maxAgeMs);
+      const quote = await insertQuote(
+        runtime.database.db,
+        newQuote(priced, identity.sub, request.body.context, now, expiresAt),
+      );
+      const body = quoteBody(quote);
+      await cacheQuote(
+        runtime.kv,
+        quote.id,
+        { account: quote.account, body },
+        expiresAt.getTime() - now.getTime(),
+        logger,
+      );
+      request.log.info(
+        { quoteId: quote.id, sellAsset: quote.sellAsset, buyAsset: quote.buyAsset },
+        'firm quote created',
+      );
+      return reply.code(201).send(body);
+    },
+  );
+
+  app.get(
+    '/quote/:id',
+    {
+      preHandler: ctx.requireSep10,
+      schema: {
+        tags,
+        summary: 'A firm quote of the authenticated account',
+        params: QuoteParams,
+        response: { 200: QuoteResponse, 403: AuthError, 404: ErrorRef },
+      },
+    },
+    async (request) => {
+      const identity = request.sep10;
+      assert(identity !== undefined, 'requireSep10 runs before GET /quote/:id');
+      const { id } = request.params;
+      if (!isQuoteId(id)) throw notFound();
+      // Another account's quote is "not found", never "forbidden": its existence is not disclosed.
+      const cached = await cachedQuote<QuoteResponse>(runtime.kv, id, logger);
+      if (cached !== undefined) {
+        if (cached.account !== identity.sub) throw notFound();
+        return cached.body;
+      }
+      const quote = await findQuote(runtime.database.db, id);
+      if (quote?.account !== identity.sub) throw notFound();
+      const body = quoteBody(quote);
+      const ttlMs = quote.expiresAt.getTime() - ctx.now().getTime();
+      await cacheQuote(runtime.kv, quote.id, { account: quote.account, body }, ttlMs, logger);
+      return body;
+    },
+  );
+};
