@@ -203,6 +203,9 @@ export function createFakeHorizon(passphrase: string): FakeHorizon {
         id: accountId,
         sequence: entry.sequence,
         balances: [...entry.balances].map(([asset, stroops]) => ({ asset, balance: stroops.toString() })),
+        // A plain account: its master key alone, Stellar's default thresholds.
+        signers: [{ key: accountId, weight: 1 }],
+        mediumThreshold: 0,
       };
     },
     async feeStats() {

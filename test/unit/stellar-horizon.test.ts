@@ -112,6 +112,11 @@ describe('Horizon client', () => {
         account_id: 'GABC',
         sequence: '4294967301',
         balances: [{ asset_type: 'native', balance: '1.0000000' }],
+        thresholds: { low_threshold: 0, med_threshold: 2, high_threshold: 3 },
+        signers: [
+          { key: 'GABC', weight: 1, type: 'ed25519_public_key' },
+          { key: 'GDEF', weight: 1, type: 'ed25519_public_key' },
+        ],
       },
     };
     expect(await client.loadAccount('GABC')).toEqual({
@@ -119,7 +124,15 @@ describe('Horizon client', () => {
       id: 'GABC',
       sequence: 4294967301n,
       balances: [{ asset: 'native', balance: '1.0000000' }],
+      signers: [
+        { key: 'GABC', weight: 1 },
+        { key: 'GDEF', weight: 1 },
+      ],
+      mediumThreshold: 2,
     });
+    // Without thresholds and signers the record is not Horizon's: unknown, never a guess.
+    next = { status: 200, body: { account_id: 'GABC', sequence: '1', balances: [] } };
+    expect(await client.loadAccount('GABC')).toMatchObject({ kind: 'unknown' });
     next = {
       status: 200,
       body: { history_latest_ledger: 12, history_latest_ledger_closed_at: '2025-01-01T00:00:10Z' },

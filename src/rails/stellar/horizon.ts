@@ -90,12 +90,20 @@ export interface AccountBalance {
   readonly balance: string;
 }
 
+export interface AccountSigner {
+  readonly key: string;
+  readonly weight: number;
+}
+
 export type AccountOutcome =
   | {
       readonly kind: 'found';
       readonly id: string;
       readonly sequence: bigint;
       readonly balances: readonly AccountBalance[];
+      /** ed25519 signers with weight > 0 (the master key included when its weight is > 0). */
+      readonly signers: readonly AccountSigner[];
+      readonly mediumThreshold: number;
     }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'unknown'; readonly cause: string };
@@ -373,7 +381,35 @@ function parseAccount(data: unknown): AccountOutcome {
     const balance = text(line, 'balance');
     if (asset !== null && balance !== null) balances.push({ asset, balance });
   }
-  return { kind: 'found', id, sequence, balances };
+  const authority = parseAccountSigners(data);
+  if (authority === null) return unreadable('account');
+  return { kind: 'found', id, sequence, balances, ...authority };
+}
+
+/** An account has at most 20 signers plus its master key; a bigger answer is not Horizon's. */
+const SIGNERS_MAX = 21;
+const WEIGHT_MAX = 255;
+
+function isWeight(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= WEIGHT_MAX;
+}
+
+/** Signers and medium threshold of an account record; null when a field is missing or out of range. */
+export function parseAccountSigners(
+  data: unknown,
+): { signers: AccountSigner[]; mediumThreshold: number } | null {
+  if (!isObject(data) || !isObject(data['thresholds']) || !Array.isArray(data['signers'])) return null;
+  const medium = data['thresholds']['med_threshold'];
+  if (!isWeight(medium) || data['signers'].length > SIGNERS_MAX) return null;
+  const signers: AccountSigner[] = [];
+  for (const entry of data['signers'] as unknown[]) {
+    if (!isObject(entry)) return null;
+    const { key, weight, type } = entry;
+    if (typeof key !== 'string' || !isWeight(weight)) return null;
+    // Only ed25519 keys can sign a transaction we verify; pre-auth and hash-x signers cannot.
+    if (type === 'ed25519_public_key' && weight > 0) signers.push({ key, weight });
+  }
+  return { signers, mediumThreshold: medium };
 }
 
 function parseFeeStats(data: unknown): FeeStats {

@@ -55,11 +55,7 @@ export const sep10: FastifyPluginAsyncTypebox<SepContext> = async (app, ctx) => 
   const network = networkOf(config);
   const domains = sep10Domains(config);
   const serverKeypair = sep10SigningKeypair(config, ctx.jwtSecret);
-  const loadSigners = horizonAccountSigners({
-    url: network.horizonUrl,
-    network: config.stellarNetwork,
-    timeoutMs: config.stellarHorizonTimeoutMs,
-  });
+  const loadSigners = horizonAccountSigners(ctx.horizon);
   const challengeSettings = {
     serverKeypair,
     networkPassphrase: network.passphrase,
