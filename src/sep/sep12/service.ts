@@ -185,8 +185,10 @@ async function putTextField(
   value: string,
   existing: FieldRow | undefined,
 ): Promise<boolean> {
-  // Idempotent: the same value again keeps the field as it is (verified stays verified).
-  if (existing?.status !== 'REJECTED' && decrypted(deps, customerId, existing) === value) return false;
+  // Idempotent: the same value again keeps the field as it is (verified stays verified) — except one
+  // awaiting its code, which is sent again for a new one, as the verification errors tell the customer.
+  const settled = existing?.status !== 'REJECTED' && existing?.status !== 'VERIFICATION_REQUIRED';
+  if (settled && decrypted(deps, customerId, existing) === value) return false;
   const context = fieldContext(customerId, name);
   const ciphertext = deps.keyring.encryptText(value, context);
   if (name === 'mobile_number' && deps.mobileVerification) {
