@@ -10,6 +10,7 @@ import { migrations } from './db/migrations/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createKv, type KvStore } from './kv/index.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createDatabaseMonitor, registerDatabaseMonitoring } from './db-monitoring.js';
 import { countJobsByState } from './outbox/jobs.js';
 import type { ReadinessCheck } from './http/health.js';
 import { OperatorError } from './operator-error.js';
@@ -76,6 +77,10 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
     closers.push(() => kv.close());
     const metrics = createMetrics();
     registerStorageGauges(metrics, database, logger);
+    const monitor = createDatabaseMonitor(database, logger.child({ component: 'db-monitoring' }), {
+      slowQueryMs: config.slowQueryMs,
+    });
+    registerDatabaseMonitoring(metrics, monitor);
     return { config, logger, metrics, database, kv, readiness: readinessChecks(config, database, kv), close };
   } catch (error) {
     await close().catch(() => undefined);
