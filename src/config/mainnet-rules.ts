@@ -84,6 +84,10 @@ export function mainnetProblems(config: Config): string[] {
       `${settings.databaseUrl.env} is required on mainnet: the embedded database is for development`,
     );
   }
+  // Without Redis, challenge replay guards and rate limits live in one process and die with it.
+  if (config.redisUrl === undefined) {
+    problems.push(`${settings.redisUrl.env} is required on mainnet: the in-memory store is for development`);
+  }
   // Development derives or generates these under the data directory; real money needs managed keys.
   const managedKeys: [string, unknown][] = [
     [settings.sep10SigningSecret.env, config.sep10SigningSecret],

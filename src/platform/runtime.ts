@@ -65,15 +65,23 @@ export async function openRuntime(config: Config, logger: Logger, options: Runti
         const pending = report.migrations
           .filter((m) => m.state !== 'applied')
           .map((m) => `${m.version} ${m.state}`);
-        throw new SchemaNotCurrentError(
-          `database schema is not current (${pending.join(', ')}): run \`rampart migrate up\``,
-        );
+        // A database ahead of this code (a rollback) needs a newer Rampart, not a migration.
+        const ahead = report.migrations.some((m) => m.state === 'unknown');
+        const fix = ahead
+          ? 'the database was migrated by a newer Rampart: run that version (see docs/rollback.md)'
+          : 'run `rampart migrate up`';
+        throw new SchemaNotCurrentError(`database schema is not current (${pending.join(', ')}): ${fix}`);
       }
     }
     const kv = await createKv(
       { redisUrl: config.redisUrl?.toString(), keyPrefix: config.redisKeyPrefix },
       { connectTimeoutMs: config.redisTimeoutMs, commandTimeoutMs: config.redisTimeoutMs },
-    );
+    ).catch((error: unknown) => {
+      // The message never carries the URL (it may hold a password).
+      throw new OperatorError(
+        `cannot use Redis (REDIS_URL): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
     closers.push(() => kv.close());
     const metrics = createMetrics();
     registerStorageGauges(metrics, database, logger);

@@ -206,6 +206,11 @@ describe('mainnet safety rules', () => {
     expect(problemsOf(same)).toEqual(["SEP10_SIGNING_SECRET must not be the distribution account's secret"]);
   });
 
+  it('refuses the in-memory store on mainnet', () => {
+    const { REDIS_URL: _redis, ...rest } = MAINNET;
+    expect(problemsOf(rest)).toEqual([expect.stringMatching(/^REDIS_URL is required on mainnet/)]);
+  });
+
   it('refuses the embedded database on mainnet', () => {
     const { DATABASE_URL: _db, ...rest } = MAINNET;
     expect(problemsOf(rest)).toEqual([expect.stringMatching(/^DATABASE_URL is required on mainnet/)]);

@@ -93,6 +93,8 @@ export async function migrateUp(db: Kysely<Tables>, known: readonly Migration[])
   const applied: Migration[] = [];
   for (const migration of known) {
     const ran = await db.transaction().execute(async (trx) => {
+      // A migration may rewrite a large table: the pool's statement timeout is for requests, not DDL.
+      await sql`set local statement_timeout = 0`.execute(trx);
       await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.execute(trx);
       const done = await trx
         .selectFrom('schema_migrations')
