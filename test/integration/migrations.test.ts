@@ -30,6 +30,16 @@ describe.each(databaseKinds)('migrations on %s', (kind) => {
     expect(extension.rows).toHaveLength(1);
   });
 
+  it('reports status without writing: the application role may not create tables', async () => {
+    test = await createTestDatabase(kind, { migrate: false });
+    const report = await migrationStatus(test.database.db, migrations);
+    expect(report.migrations.every((m) => m.state === 'pending')).toBe(true);
+    const table = await sql<{
+      name: string | null;
+    }>`select to_regclass('schema_migrations')::text as name`.execute(test.database.db);
+    expect(table.rows[0]?.name).toBeNull();
+  });
+
   it('refuses to run when an applied migration was changed', async () => {
     test = await createTestDatabase(kind);
     const edited: Migration[] = migrations.map((m, i) =>

@@ -50,12 +50,21 @@ async function ensureTable(db: Kysely<Tables>): Promise<void> {
   )`.execute(db);
 }
 
+/**
+ * Read-only: serve, worker and readiness call it as the application role, which may not create
+ * tables (PostgreSQL checks CREATE on the schema even for `create table if not exists`).
+ */
 export async function migrationStatus(
   db: Kysely<Tables>,
   known: readonly Migration[],
 ): Promise<MigrationReport> {
-  await ensureTable(db);
-  const applied = await db.selectFrom('schema_migrations').selectAll().orderBy('version').execute();
+  const exists = await sql<{
+    name: string | null;
+  }>`select to_regclass('schema_migrations')::text as name`.execute(db);
+  const applied =
+    exists.rows[0]?.name == null
+      ? []
+      : await db.selectFrom('schema_migrations').selectAll().orderBy('version').execute();
   const byVersion = new Map(applied.map((row) => [row.version, row]));
   const statuses: MigrationStatus[] = known.map((m) => {
     const row = byVersion.get(m.version);
