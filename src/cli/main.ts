@@ -8,6 +8,7 @@ import { redactedConfig } from '../config/index.js';
 import { packageVersion } from '../platform/version.js';
 import { OperatorError } from '../platform/operator-error.js';
 import { loadContext } from './context.js';
+import type { OperationsCommand } from './command.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 
 const HELP = `rampart — Stellar anchor server (Paystack ⇄ Stellar)
@@ -24,6 +25,12 @@ Commands:
   jobs probe [--sleep-ms N]           Enqueue a probe job to prove a worker is running
   sandbox [--port N] [--channels N]   Rampart with local Horizon and Paystack doubles, seeded accounts,
                                       and sandbox.json listing every URL and key (never on mainnet)
+  backup [--help]                     Encrypted PostgreSQL backup with a manifest, retention, off-site copy
+  restore <file> [--verify] [--help]  Restore a backup (or verify it in a scratch database and drop it)
+  doctor [--json|--markdown] [--only SECTION]
+                                      Check the 209 production-readiness items on this deployment
+  doctor --sign "ROLE: NAME" --decision go|no-go [--note TEXT] | --signoffs
+                                      Record or list the go/no-go sign-offs (docs/signoff.md)
   config                              Print the effective configuration, secrets redacted
   version                             Print the version
   help                                Print this help
@@ -33,7 +40,22 @@ Without DATABASE_URL, Rampart uses an embedded PostgreSQL under RAMPART_DATA_DIR
 
 Exit codes: 0 success, 1 failure, 2 wrong usage, 78 invalid configuration.`;
 
+/** Operations commands parse their own options (they have many); the rest share the parser below. */
+const SELF_PARSING: Readonly<Record<string, () => Promise<{ run: OperationsCommand }>>> = {
+  backup: () => import('./commands/backup.js'),
+  restore: () => import('./commands/restore.js'),
+  doctor: () => import('./commands/doctor.js'),
+};
+
 async function run(argv: readonly string[]): Promise<number> {
+  const selfParsing = argv[0] === undefined ? undefined : SELF_PARSING[argv[0]];
+  if (selfParsing !== undefined) {
+    const { run: command } = await selfParsing();
+    return command(argv.slice(1), {
+      stdout: (line) => process.stdout.write(`${line}\n`),
+      stderr: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,

@@ -7,6 +7,8 @@ import { sep1Settings } from './settings-sep1.js';
 import { sep10Settings } from './settings-sep10.js';
 import { sep12Settings } from './settings-sep12.js';
 import { sep38Settings } from './settings-sep38.js';
+import { backupSettings } from './settings-backup.js';
+import { opsSettings } from './settings-ops.js';
 
 export type AnySetting = Setting<unknown>;
 
@@ -451,6 +453,10 @@ export const settings = {
   ...sep10Settings,
   ...sep12Settings,
   ...sep38Settings,
+
+  // --- Operations: backups, doctor and database monitoring, each in its own module --------------
+  ...backupSettings,
+  ...opsSettings,
 };
 
 export type Settings = typeof settings;

@@ -230,6 +230,24 @@ export interface QuotesTable {
   created_at: Timestamp;
 }
 
+export type SignoffRole = 'Technical' | 'Operations' | 'Security' | 'Product';
+
+export interface SignoffsTable {
+  id: Generated<string>;
+  role: SignoffRole;
+  name: string;
+  decision: 'go' | 'no-go';
+  report_sha256: string;
+  items_pass: number;
+  items_warn: number;
+  items_fail: number;
+  items_manual: number;
+  note: string | null;
+  host: string;
+  rampart_version: string;
+  signed_at: Generated<Date>;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   transactions: TransactionsTable;
@@ -245,4 +263,5 @@ export interface Tables {
   customer_fields: CustomerFieldsTable;
   customer_events: CustomerEventsTable;
   quotes: QuotesTable;
+  signoffs: SignoffsTable;
 }

@@ -3,6 +3,7 @@ import { foundation } from './0001-foundation.js';
 import { stellarSubmissions } from './0002-stellar-submissions.js';
 import { customers } from './0003-customers.js';
 import { quotes } from './0004-quotes.js';
+import { signoffs } from './0005-signoffs.js';
 
 export interface Migration {
   readonly version: number;
@@ -10,4 +11,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, stellarSubmissions, customers, quotes];
+export const migrations: readonly Migration[] = [foundation, stellarSubmissions, customers, quotes, signoffs];
