@@ -56,3 +56,6 @@ export function sep10Guard(
     request.sep10 = identity;
   };
 }
+
+/** How OpenAPI names the SEP-10 bearer token (components.securitySchemes in platform/http/openapi.ts). */
+export const SEP10_SECURITY: readonly Record<string, string[]>[] = [{ sep10: [] }];

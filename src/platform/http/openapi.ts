@@ -17,6 +17,16 @@ export async function registerOpenApi(app: FastifyInstance, config: Config, vers
           'Stellar anchor server: SEP endpoints, health and operations. Every error answers `{ error, code }`.',
       },
       servers: [{ url: config.publicUrl.toString().replace(/\/$/, '') }],
+      components: {
+        securitySchemes: {
+          sep10: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'A SEP-10 token from POST /auth.',
+          },
+        },
+      },
     },
     // Shared schemas keep their $id as their OpenAPI component name (ErrorBody, not def-0).
     refResolver: {

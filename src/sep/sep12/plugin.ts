@@ -26,6 +26,7 @@ import {
 import { ErrorBody, HttpError } from '../../platform/http/errors.js';
 import { resolvePiiKeyring } from '../../platform/pii-crypto.js';
 import type { SepContext } from '../context.js';
+import { SEP10_SECURITY } from '../auth.js';
 import type { Sep10Identity } from '../sep10/jwt.js';
 import { runBankCheck } from './bank-check.js';
 import { registerBodyParsers } from './body.js';
@@ -245,6 +246,10 @@ export const sep12: FastifyPluginAsyncTypebox<SepContext> = async (app, ctx) => 
   });
   // On request, before any body is read: an unauthenticated client gets 403, never a parse of its upload.
   app.addHook('onRequest', ctx.requireSep10);
+  // Every route here needs the token: say so in the OpenAPI document too.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: [...SEP10_SECURITY] };
+  });
   const tags = ['sep12'];
 
   app.get(

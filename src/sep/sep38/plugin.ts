@@ -10,6 +10,7 @@ import { assert } from '../../domain/assert.js';
 import { formatAmount } from '../../domain/money.js';
 import { HttpError } from '../../platform/http/errors.js';
 import type { SepContext } from '../context.js';
+import { SEP10_SECURITY } from '../auth.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import {
   feeDetails,
@@ -297,6 +298,7 @@ export const sep38: FastifyPluginAsyncTypebox<SepContext> = async (app, ctx) => 
     {
       preHandler: ctx.requireSep10,
       schema: {
+        security: [...SEP10_SECURITY],
         tags,
         summary: 'Firm quote, bound to the authenticated account (SEP-10)',
         body: QuoteRequest,
@@ -340,6 +342,7 @@ export const sep38: FastifyPluginAsyncTypebox<SepContext> = async (app, ctx) => 
     {
       preHandler: ctx.requireSep10,
       schema: {
+        security: [...SEP10_SECURITY],
         tags,
         summary: 'A firm quote of the authenticated account',
         params: QuoteParams,
