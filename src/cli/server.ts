@@ -5,6 +5,9 @@
 import type { Config } from '../config/index.js';
 import { jobHandlers } from '../flows/handlers.js';
 import { registerSeps } from '../sep/index.js';
+import type { SepContext } from '../sep/context.js';
+import { startSchedule, type Schedule } from '../flows/schedule.js';
+import { createWithdrawalObserver } from '../flows/withdrawal/observer.js';
 import { buildApp, buildMetricsApp } from '../platform/http/app.js';
 import type { Logger } from '../platform/logger.js';
 import { createWorker, type WorkerOptions } from '../platform/outbox/worker.js';
@@ -36,9 +39,7 @@ export async function startServer(
   const metricsApp = config.metricsPort === undefined ? undefined : await buildMetricsApp(runtime);
   // The embedded database belongs to this one process, so no separate worker can reach it: run one here.
   const withWorker = options.withWorker || runtime.database.kind === 'pglite';
-  const worker = withWorker
-    ? createWorker(runtime.database.db, jobHandlers(sepContext), workerOptions(runtime))
-    : undefined;
+  const worker = withWorker ? startJobs(runtime, sepContext) : undefined;
   const closeAll = async (): Promise<void> => {
     const workerStopped = worker?.stop(config.shutdownTimeoutMs);
     await app.close();
@@ -63,6 +64,37 @@ export async function startServer(
     'rampart is serving',
   );
   return { url, runtime, stop: closeAll };
+}
+
+export interface Jobs {
+  start(): void;
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/** The outbox worker with the flows' handlers, the schedule of periodic jobs, and the Stellar observer. */
+export function startJobs(runtime: Runtime, sepContext: SepContext): Jobs {
+  const worker = createWorker(runtime.database.db, jobHandlers(sepContext), workerOptions(runtime));
+  // One observer per worker process; the leader lease lets one of them observe at a time.
+  const observer = createWithdrawalObserver(sepContext);
+  let schedule: Schedule | undefined;
+  return {
+    start() {
+      worker.start();
+      schedule = startSchedule(
+        runtime.database.db,
+        runtime.config,
+        runtime.logger.child({ component: 'schedule' }),
+      );
+      observer?.start().catch((error: unknown) => {
+        runtime.logger.error({ err: error }, 'the Stellar observer could not start');
+      });
+    },
+    async stop(timeoutMs) {
+      schedule?.stop();
+      await observer?.stop();
+      await worker.stop(timeoutMs);
+    },
+  };
 }
 
 export function workerOptions(runtime: Runtime): WorkerOptions {

@@ -6,6 +6,7 @@ import { boolean, integer, list, oneOf, text, url, type Setting } from './settin
 import { sep1Settings } from './settings-sep1.js';
 import { sep10Settings } from './settings-sep10.js';
 import { sep12Settings } from './settings-sep12.js';
+import { transferSettings } from './settings-transfers.js';
 import { sep38Settings } from './settings-sep38.js';
 import { backupSettings } from './settings-backup.js';
 import { opsSettings } from './settings-ops.js';
@@ -443,16 +444,17 @@ export const settings = {
     env: 'SEPS_ENABLED',
     group: 'Wallet-facing protocols',
     doc: 'The SEPs Rampart serves (comma-separated numbers). SEP-10 is needed by every authenticated SEP.',
-    fallback: ['1', '10', '12', '38'],
+    fallback: ['1', '6', '10', '12', '24', '38'],
     item: (sep) =>
-      ['1', '10', '12', '38'].includes(sep)
+      ['1', '6', '10', '12', '24', '38'].includes(sep)
         ? null
-        : `SEPS_ENABLED: "${sep}" is not a SEP Rampart serves (1, 10, 12, 38)`,
+        : `SEPS_ENABLED: "${sep}" is not a SEP Rampart serves (1, 6, 10, 12, 24, 38)`,
   }),
   ...sep1Settings,
   ...sep10Settings,
   ...sep12Settings,
   ...sep38Settings,
+  ...transferSettings,
 
   // --- Operations: backups, doctor and database monitoring, each in its own module --------------
   ...backupSettings,

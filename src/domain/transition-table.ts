@@ -215,7 +215,10 @@ const withdrawalRows: TransitionRows = {
     funded('pending_anchor'), // operator accepts the amount or starts a refund
     ...abandon,
   ],
-  completed: [], // final
+  // Final — with one exception the bank imposes: Paystack may reverse a transfer after reporting
+  // its success (transfer.reversed). The naira came back to us, so the customer's asset must go
+  // back to them: the withdrawal returns to the anchor to be refunded (decision 0010).
+  completed: [funded('pending_anchor')],
   refunded: [], // final
   expired: afterExpired,
   error: afterError,

@@ -98,21 +98,48 @@ function post(
   });
 }
 
+export interface SignedCallbackOptions {
+  readonly signingKey: Keypair;
+  readonly sandbox: boolean;
+  readonly timeoutMs: number;
+  readonly now: () => Date;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * POSTs `body` to a wallet's callback URL, signed as SEP-12 and SEP-24 both specify, and resolves
+ * with the status code; a URL that is not allowed is a permanent failure, a non-2xx a retryable one.
+ */
+export async function postSignedCallback(
+  rawUrl: string,
+  body: string,
+  options: SignedCallbackOptions,
+): Promise<number> {
+  const checked = checkCallbackUrl(rawUrl, options.sandbox);
+  if (!checked.ok) throw new PermanentJobError(`callback url refused: ${checked.error}`);
+  const url = checked.url;
+  const timestamp = Math.floor(options.now().getTime() / 1000);
+  const signature = signatureHeader(options.signingKey, timestamp, url.host, body);
+  const status = await post(
+    url,
+    { 'content-type': 'application/json', signature, 'x-stellar-signature': signature },
+    body,
+    { sandbox: options.sandbox, timeoutMs: options.timeoutMs, signal: options.signal },
+  );
+  if (status < 200 || status > 299) throw new Error(`wallet callback answered ${status}`);
+  return status;
+}
+
 export function customerCallbackHandler(deps: CustomerJobDeps): JobHandler {
   return async (job, { signal, logger }) => {
     const payload = payloadOf(job.payload);
-    const checked = checkCallbackUrl(payload.url, deps.sandbox);
-    if (!checked.ok) throw new PermanentJobError(`callback url refused: ${checked.error}`);
-    const url = checked.url;
-    const timestamp = Math.floor(deps.now().getTime() / 1000);
-    const signature = signatureHeader(deps.signingKey, timestamp, url.host, payload.body);
-    const status = await post(
-      url,
-      { 'content-type': 'application/json', signature, 'x-stellar-signature': signature },
-      payload.body,
-      { sandbox: deps.sandbox, timeoutMs: deps.callbackTimeoutMs, signal },
-    );
-    if (status < 200 || status > 299) throw new Error(`wallet callback answered ${status}`);
+    const status = await postSignedCallback(payload.url, payload.body, {
+      signingKey: deps.signingKey,
+      sandbox: deps.sandbox,
+      timeoutMs: deps.callbackTimeoutMs,
+      now: deps.now,
+      signal,
+    });
     logger.info({ customerId: payload.customerId, status }, 'customer callback delivered');
   };
 }

@@ -15,6 +15,7 @@ import { assert } from '../domain/assert.js';
 import type { Tables, TransactionsTable } from '../platform/db/schema.js';
 import { enqueue, type JobRequest, type JsonValue } from '../platform/outbox/jobs.js';
 import type { Selectable } from 'kysely';
+import type { Logger } from '../platform/logger.js';
 
 export type TransactionRow = Selectable<TransactionsTable>;
 
@@ -42,7 +43,14 @@ export type TransitionResult =
 
 export interface StateMachineOptions {
   readonly jobMaxAttempts: number;
+  /** Where the one log line per status change goes. */
+  readonly logger?: Logger;
 }
+
+/** The job that POSTs a transaction's new state to its `on_change_callback` (flows/transfers/callback.ts). */
+export const TRANSFER_CALLBACK_JOB = 'transfer.callback';
+/** A wallet that stays unreachable this many times with backoff is given up on (the job is dead). */
+const TRANSFER_CALLBACK_ATTEMPTS_MAX = 10;
 
 const FINISHING: ReadonlySet<TransactionStatus> = new Set(['completed', 'refunded']);
 
@@ -110,6 +118,28 @@ export async function transition(
     })
     .execute();
   for (const job of request.jobs ?? []) await enqueue(trx, job, options.jobMaxAttempts);
+  // SEP-24/SEP-6 `on_change_callback`: every status change is announced, through the outbox.
+  if (updated.on_change_callback !== null)
+    await enqueue(
+      trx,
+      {
+        type: TRANSFER_CALLBACK_JOB,
+        payload: { transactionId: updated.id, version: updated.version },
+        dedupeKey: `${TRANSFER_CALLBACK_JOB}:${updated.id}:${updated.version}`,
+        maxAttempts: TRANSFER_CALLBACK_ATTEMPTS_MAX,
+      },
+      options.jobMaxAttempts,
+    );
+  options.logger?.info(
+    {
+      transactionId: updated.id,
+      kind: updated.kind,
+      from: current.status,
+      to: request.to,
+      actor: request.actor,
+    },
+    `transaction ${updated.id}: ${current.status} → ${request.to}`,
+  );
   return { ok: true, transaction: updated };
 }
 

@@ -30,6 +30,8 @@ export interface SandboxOptions {
   readonly channelCount: number;
   /** Naira per USDC on the Horizon double's path payments. */
   readonly usdcRateNgn: string;
+  /** The Horizon double's ledger close interval; absent keeps the double's own default (1000 ms). */
+  readonly ledgerCloseMs?: number;
 }
 
 export interface Sandbox {
@@ -69,6 +71,8 @@ export const WALLET_USDC_BALANCE = '10000.0000000';
 const DISTRIBUTION_NGN_BALANCE = '1000000000.0000000';
 const DISTRIBUTION_USDC_BALANCE = '10000000.0000000';
 const SEED = /^S[A-Z2-7]{55}$/;
+/** How long the Paystack double's bank takes to settle a payout. */
+export const SANDBOX_TRANSFER_SETTLE_MS = 3000;
 
 export function manifestPathFor(dataDir: string): string {
   return dataDir.startsWith('memory://') ? resolve('sandbox.json') : resolve(dataDir, 'sandbox.json');
@@ -129,10 +133,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const horizon = await createHorizonDouble({
     port: horizonPort,
     rates: { [`${options.usdcCode}/${options.ngnCode}`]: options.usdcRateNgn },
+    ...(options.ledgerCloseMs === undefined ? {} : { ledgerCloseMs: options.ledgerCloseMs }),
   });
   const paystack = await createPaystackDouble({
     port: paystackPort,
     webhookUrl: `http://${options.host}:${options.rampartPort}/webhooks/paystack`,
+    // The bank answers a payout a few seconds later, as live; `/_sandbox/transfers/:ref/fail` first plays a failure.
+    autoSettleTransfersMs: SANDBOX_TRANSFER_SETTLE_MS,
   }).catch(async (error: unknown) => {
     await horizon.close();
     throw error;
@@ -157,6 +164,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     PAYSTACK_SECRET_KEY: paystack.secretKey,
     // The double delivers webhooks from loopback, not from Paystack's published addresses.
     PAYSTACK_WEBHOOK_IP_ALLOW_LIST: '127.0.0.1,::1',
+    // SEP-6 bank transfers pay into a dedicated virtual account at the double's test bank.
+    PAYSTACK_DEDICATED_ACCOUNT_PROVIDER: 'test-bank',
     STELLAR_DISTRIBUTION_SECRET: keys.distribution,
     STELLAR_CHANNEL_SECRETS: keys.channels.join(','),
     ASSET_NGN_CODE: options.ngnCode,

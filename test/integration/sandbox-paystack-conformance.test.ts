@@ -277,6 +277,70 @@ describe('responses conform to paystack-openapi.yaml', () => {
     expect(schemas.errors('BalanceCheckResponse', answer.json)).toEqual([]);
   });
 
+  describe('refunds', () => {
+    let refundedId = 0;
+    let refundId = 0;
+
+    beforeAll(async () => {
+      // Its own paid transaction, partly refunded, so the transactions above keep their status.
+      const reference = (
+        (
+          await call('POST', '/transaction/initialize', {
+            email: CUSTOMER.email,
+            amount: 400000,
+            metadata: METADATA,
+          })
+        ).json.data as { reference: string }
+      ).reference;
+      refundedId = (double.control.payTransaction(reference) as { id: number }).id;
+      double.control.setFaults({ refundsAuto: false });
+    });
+
+    /** The spec types the refund's customer from a sample with stringified metadata; the double sends
+     * the customer object every other view sends, metadata included. Unverified against live [U]. */
+    const customerMetadata = (prefix: string) => ({
+      [`${prefix}/customer/metadata`]: 'object, as elsewhere',
+    });
+
+    it('POST /refund → RefundCreateResponse', async () => {
+      const answer = await call('POST', '/refund', {
+        transaction: String(refundedId),
+        amount: 150000,
+        merchant_note: 'Deposit paid after it expired',
+      });
+      expect(answer.status).toBe(200);
+      expect(schemas.errors('RefundCreateResponse', answer.json)).toEqual([]);
+      refundId = (answer.json.data as { id: number }).id;
+    });
+
+    it('GET /refund?transaction= → RefundListResponse', async () => {
+      const answer = await call('GET', `/refund?transaction=${refundedId}`);
+      expect((answer.json.data as unknown[]).length).toBe(1);
+      expect(schemas.errors('RefundListResponse', answer.json, customerMetadata('/data/0'))).toEqual([]);
+    });
+
+    it('GET /refund/:id → RefundFetchResponse, pending and processed', async () => {
+      const pending = await call('GET', `/refund/${refundId}`);
+      expect(schemas.errors('RefundFetchResponse', pending.json, customerMetadata('/data'))).toEqual([]);
+      double.control.settleRefund(refundId, 'processed');
+      const processed = await call('GET', `/refund/${refundId}`);
+      expect(processed.json.data).toMatchObject({ status: 'processed' });
+      expect(schemas.errors('RefundFetchResponse', processed.json, customerMetadata('/data'))).toEqual([]);
+    });
+
+    it('refusals → Error: an unknown transaction (404), an amount above what is left (400)', async () => {
+      const unknown = await call('POST', '/refund', { transaction: 'no-such-reference' });
+      expect(unknown.status).toBe(404);
+      expect(schemas.errors('Error', unknown.json)).toEqual([]);
+      const tooMuch = await call('POST', '/refund', { transaction: String(refundedId), amount: 250001 });
+      expect(tooMuch.status).toBe(400);
+      expect(schemas.errors('Error', tooMuch.json, { '/code': 'live snake_case code' })).toEqual([]);
+      const missing = await call('GET', '/refund/1');
+      expect(missing.status).toBe(404);
+      expect(schemas.errors('Error', missing.json)).toEqual([]);
+    });
+  });
+
   it('errors → Error: 401, 404, and the refusals without a code', async () => {
     const unauthorized = await call('GET', '/balance', undefined, 'sk_test_nope00000000');
     expect(unauthorized.status).toBe(401);

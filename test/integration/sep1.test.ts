@@ -41,10 +41,9 @@ describe.each(databaseKinds)('SEP-1 stellar.toml on %s', (kind) => {
       WEB_AUTH_ENDPOINT: 'https://anchor.example:8443/auth',
       KYC_SERVER: 'https://anchor.example:8443/sep12',
       ANCHOR_QUOTE_SERVER: 'https://anchor.example:8443/sep38',
+      TRANSFER_SERVER: 'https://anchor.example:8443/sep6',
+      TRANSFER_SERVER_SEP0024: 'https://anchor.example:8443/sep24',
     });
-    // SEP-6 and SEP-24 are not served yet: a wallet must not be sent to them.
-    expect(toml).not.toHaveProperty('TRANSFER_SERVER');
-    expect(toml).not.toHaveProperty('TRANSFER_SERVER_SEP0024');
     expect(toml.DOCUMENTATION).toMatchObject({
       ORG_NAME: 'Rampart development anchor',
       ORG_URL: 'https://anchor.example:8443/',

@@ -185,13 +185,13 @@ describe('parseWebhookEvent', () => {
   });
 
   it('keeps other events raw as unknown', () => {
-    const refund = {
-      event: 'refund.processed',
-      data: { transaction_reference: 'dep-1', amount: '10000', status: 'processed' },
+    const dispute = {
+      event: 'charge.dispute.create',
+      data: { id: 42, reference: 'dep-1', status: 'awaiting-merchant-feedback' },
     };
-    expect(parseWebhookEvent(body(refund))).toEqual({
+    expect(parseWebhookEvent(body(dispute))).toEqual({
       ok: true,
-      event: { type: 'unknown', event: 'refund.processed', data: refund.data },
+      event: { type: 'unknown', event: 'charge.dispute.create', data: dispute.data },
     });
   });
 

@@ -93,6 +93,7 @@ const withdrawalEdges = [
   'on_hold > pending_anchor : funded',
   'too_small > pending_anchor : funded',
   'too_large > pending_anchor : funded',
+  'completed > pending_anchor : funded', // the bank reversed the payout after its success
   'error > pending_anchor : funded',
   'error > expired : unfunded',
   'expired > pending_anchor : funded',
@@ -172,9 +173,14 @@ describe.each(TRANSACTION_KINDS)('%s transitions (exhaustive)', (kind) => {
     }
   });
 
-  it.each(['completed', 'refunded'] as const)('%s has no way out, funded or not', (from) => {
-    expect(nextStatuses(kind, from, false)).toEqual([]);
-    expect(nextStatuses(kind, from, true)).toEqual([]);
+  it('refunded has no way out, funded or not', () => {
+    expect(nextStatuses(kind, 'refunded', false)).toEqual([]);
+    expect(nextStatuses(kind, 'refunded', true)).toEqual([]);
+  });
+
+  it('completed has no way out, except a withdrawal whose payout the bank reversed', () => {
+    expect(nextStatuses(kind, 'completed', false)).toEqual([]);
+    expect(nextStatuses(kind, 'completed', true)).toEqual(kind === 'withdrawal' ? ['pending_anchor'] : []);
   });
 
   it('expired has no way out unless late funds arrive, and then only to pending_anchor', () => {
@@ -214,8 +220,8 @@ describe.each(TRANSACTION_KINDS)('%s transitions (exhaustive)', (kind) => {
   });
 
   it('explains a refused move with the kind and both statuses', () => {
-    const refused = checkTransition({ kind, from: 'completed', to: 'pending_anchor', funded: true });
-    expect(refused).toEqual({ ok: false, reason: `a ${kind} cannot move from completed to pending_anchor` });
+    const refused = checkTransition({ kind, from: 'refunded', to: 'pending_anchor', funded: true });
+    expect(refused).toEqual({ ok: false, reason: `a ${kind} cannot move from refunded to pending_anchor` });
   });
 });
 

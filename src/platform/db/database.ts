@@ -71,6 +71,13 @@ function openPostgres(url: URL, options: DatabaseOptions, log: (event: LogEvent)
   pool.on('error', (error) => {
     options.logger.warn({ err: error }, 'idle database connection failed');
   });
+  // A client in use whose connection drops between two statements also emits 'error': the query in
+  // flight fails (and its transaction rolls back); the process must not die of the event itself.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      options.logger.warn({ err: error }, 'database connection failed while in use');
+    });
+  });
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log });
   return {
     db,

@@ -34,6 +34,71 @@ export interface TransactionsTable {
   created_at: Generated<Date>;
   updated_at: Timestamp;
   completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  auth_account: string | null;
+  auth_memo: string | null;
+  client_domain: string | null;
+  customer_id: string | null;
+  quote_id: string | null;
+  stellar_memo_type: 'text' | 'id' | 'hash' | null;
+  amount_in_asset: string | null;
+  amount_out_asset: string | null;
+  amount_fee_asset: string | null;
+  amount_expected_minor: NullableNumeric;
+  fee_details: ColumnType<unknown, string | null | undefined, string | null>;
+  funding_method: 'card' | 'bank_transfer' | 'ussd' | null;
+  paystack_reference: string | null;
+  payment_url: string | null;
+  external_transaction_id: string | null;
+  stellar_transaction_id: string | null;
+  claimable_balance_supported: Generated<boolean>;
+  claimable_balance_id: string | null;
+  on_change_callback: string | null;
+  lang: string | null;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  refunds: ColumnType<unknown, string | null | undefined, string | null>;
+  paystack_checked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  withdraw_anchor_account: string | null;
+  withdraw_memo: string | null;
+  bank_code: string | null;
+  bank_account_last4: string | null;
+  payout_account_ciphertext: string | null;
+  payout_reference: string | null;
+  payout_transfer_code: string | null;
+  stellar_payment_id: string | null;
+  refund_memo: string | null;
+  refund_memo_type: 'text' | 'id' | 'hash' | null;
+  payout_checked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  pending_refund: ColumnType<unknown, string | null | undefined, string | null>;
+}
+
+export interface InteractiveTokensTable {
+  token_sha256: string;
+  transaction_id: string;
+  expires_at: Timestamp;
+  used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Generated<Date>;
+}
+
+export interface PaystackCustomersTable {
+  customer_id: string;
+  customer_code: string;
+  account_number: string | null;
+  account_name: string | null;
+  bank_name: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface PaystackWebhooksTable {
+  id: Generated<string>;
+  dedupe_key: string;
+  event: string;
+  reference: string | null;
+  payload: Json;
+  received_at: Generated<Date>;
+  deliveries: Generated<number>;
+  processed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  outcome: string | null;
 }
 
 export interface TransactionEventsTable {
@@ -130,6 +195,9 @@ export interface StellarSubmissionsTable {
   created_at: Generated<Date>;
   updated_at: Timestamp;
   resolved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  operation: Generated<'payment' | 'create_account' | 'claimable_balance'>;
+  starting_balance_stroops: NullableNumeric;
+  claimable_balance_id: string | null;
 }
 
 export interface StellarSubmissionEnvelopesTable {
@@ -248,6 +316,38 @@ export interface SignoffsTable {
   signed_at: Generated<Date>;
 }
 
+export type StellarPaymentState = 'received' | 'processed' | 'quarantined';
+
+export interface StellarCursorsTable {
+  name: string;
+  cursor: string;
+  ledger: number | null;
+  fencing_token: ColumnType<string, string | bigint | undefined, string | bigint>;
+  updated_at: Timestamp;
+}
+
+export interface StellarPaymentsTable {
+  id: Generated<string>;
+  transaction_hash: string;
+  operation_index: number;
+  paging_token: string;
+  account: string;
+  from_account: string | null;
+  operation_type: string;
+  asset: string | null;
+  amount_stroops: NullableNumeric;
+  memo_type: 'none' | 'text' | 'id' | 'hash' | 'return' | null;
+  memo: string | null;
+  muxed_id: NullableNumeric;
+  ledger: number;
+  created_at: ColumnType<Date, Date | string, Date | string>;
+  observed_at: Generated<Date>;
+  state: StellarPaymentState;
+  reason: string | null;
+  transaction_id: string | null;
+  returned: Generated<boolean>;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   transactions: TransactionsTable;
@@ -264,4 +364,9 @@ export interface Tables {
   customer_events: CustomerEventsTable;
   quotes: QuotesTable;
   signoffs: SignoffsTable;
+  interactive_tokens: InteractiveTokensTable;
+  paystack_webhooks: PaystackWebhooksTable;
+  paystack_customers: PaystackCustomersTable;
+  stellar_cursors: StellarCursorsTable;
+  stellar_payments: StellarPaymentsTable;
 }

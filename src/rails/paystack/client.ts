@@ -11,8 +11,15 @@ import * as collections from './collections.js';
 import type { ExpectedPayment, PaymentConfirmation } from './confirm.js';
 import type { PaystackResult } from './errors.js';
 import { TIMEOUT_MS_MAX, type PaystackTransport } from './http.js';
-import type { Bank, DedicatedAccount, PaystackTransaction, PaystackTransfer } from './models.js';
+import type {
+  Bank,
+  DedicatedAccount,
+  PaystackRefund,
+  PaystackTransaction,
+  PaystackTransfer,
+} from './models.js';
 import * as payouts from './payouts.js';
+import * as refunds from './refunds.js';
 import * as transfers from './transfers.js';
 
 export const PAYSTACK_BASE_URL_DEFAULT = 'https://api.paystack.co';
@@ -149,6 +156,26 @@ export class PaystackClient {
   /** The only way to settle an `unknown` transfer outcome. Never initiates anything. */
   resolveTransferOutcome(reference: string): Promise<transfers.TransferResolution> {
     return transfers.resolveTransferOutcome(this.#transport, reference);
+  }
+
+  // Refunds: money moves back to a payer, with no idempotency key. Read refunds.ts before calling these.
+
+  createRefund(input: refunds.CreateRefundInput): Promise<refunds.RefundOutcome> {
+    return refunds.createRefund(this.#transport, input);
+  }
+
+  /** Every refund of the transaction, newest first; costs a verify to learn its numeric id. */
+  listRefunds(input: refunds.ListRefundsInput): Promise<PaystackResult<readonly PaystackRefund[]>> {
+    return refunds.listRefunds(this.#transport, input);
+  }
+
+  fetchRefund(id: string): Promise<PaystackResult<PaystackRefund>> {
+    return refunds.fetchRefund(this.#transport, id);
+  }
+
+  /** The only way to settle an `unknown` refund outcome. Never creates anything. */
+  resolveRefundOutcome(transactionReference: string): Promise<refunds.RefundResolution> {
+    return refunds.resolveRefundOutcome(this.#transport, transactionReference);
   }
 }
 

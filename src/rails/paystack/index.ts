@@ -31,15 +31,26 @@ export {
 export { REQUEST_BYTES_MAX, RESPONSE_BYTES_MAX, TIMEOUT_MS_MAX } from './http.js';
 export { TRANSACTION_REFERENCE_PATTERN, TRANSFER_REFERENCE_PATTERN } from './inputs.js';
 export {
+  CONCLUSIVE_REFUND_STATUSES,
   CONCLUSIVE_TRANSFER_STATUSES,
   type Bank,
   type DedicatedAccount,
+  type PaystackRefund,
   type PaystackTransaction,
   type PaystackTransfer,
+  type RefundStatus,
   type TransactionStatus,
   type TransferStatus,
 } from './models.js';
 export type { AccountResolution, Balance, CreateRecipientInput, Recipient } from './payouts.js';
+export {
+  REFUND_NOTE_LENGTH_MAX,
+  REFUND_PAGES_MAX,
+  type CreateRefundInput,
+  type ListRefundsInput,
+  type RefundOutcome,
+  type RefundResolution,
+} from './refunds.js';
 export type { InitiateTransferInput, TransferOutcome, TransferResolution } from './transfers.js';
 export {
   PAYSTACK_WEBHOOK_IPS,
@@ -50,6 +61,7 @@ export {
   webhookDedupeKey,
   type ChargeSuccessEvent,
   type DedicatedAccountAssignedEvent,
+  type RefundEvent,
   type TransferEvent,
   type UnknownWebhookEvent,
   type WebhookEvent,

@@ -3,7 +3,8 @@
  * on, with amounts as bigint kobo and ids as decimal text. Mapping is pure and total because the
  * schemas have already been checked.
  */
-import type { BankData, DedicatedAccountData, TransactionData, TransferData } from './schemas.js';
+import type { BankData, DedicatedAccountData, RefundData, TransactionData, TransferData } from './schemas.js';
+import { assert } from '../../domain/assert.js';
 import { wireToKobo } from './inputs.js';
 
 /** Transaction statuses (rails-notes A2); an unlisted one is passed through as text, never as paid. */
@@ -13,6 +14,12 @@ export type TransactionStatus =
 /** Transfer statuses (rails-notes A4). Conclusive: success, failed, reversed, abandoned, blocked, rejected. */
 export type TransferStatus =
   'pending' | 'success' | 'failed' | 'reversed' | 'otp' | 'abandoned' | 'blocked' | 'rejected' | 'received';
+
+/**
+ * Refund statuses (Paystack's refund guide): `processed` and `failed` are final; `needs-attention`
+ * waits for the customer's bank details and is not final.
+ */
+export type RefundStatus = 'pending' | 'processing' | 'needs-attention' | 'processed' | 'failed';
 
 export interface PaystackTransaction {
   readonly id: string;
@@ -44,6 +51,18 @@ export interface PaystackTransfer {
   readonly feeChargedKobo: bigint | null;
 }
 
+export interface PaystackRefund {
+  readonly id: string;
+  /** The refunded transaction: what Rampart keys a refund on. */
+  readonly transactionReference: string;
+  readonly transactionId: string;
+  readonly amountKobo: bigint;
+  readonly currency: string;
+  /** A RefundStatus, or a new word from Paystack (treat as not final). */
+  readonly status: string;
+  readonly createdAt: string | null;
+}
+
 export interface Bank {
   readonly name: string;
   readonly code: string;
@@ -71,6 +90,8 @@ export const CONCLUSIVE_TRANSFER_STATUSES: ReadonlySet<string> = new Set([
   'blocked',
   'rejected',
 ]);
+
+export const CONCLUSIVE_REFUND_STATUSES: ReadonlySet<string> = new Set(['processed', 'failed']);
 
 export function toTransaction(data: TransactionData): PaystackTransaction {
   return {
@@ -102,6 +123,27 @@ export function toTransfer(data: TransferData): PaystackTransfer {
     feeChargedKobo:
       data.fee_charged === undefined || data.fee_charged === null ? null : wireToKobo(data.fee_charged),
   };
+}
+
+export function toRefund(data: RefundData): PaystackRefund {
+  const transaction = refundedTransaction(data);
+  return {
+    id: String(data.id),
+    transactionReference: transaction.reference,
+    transactionId: String(transaction.id),
+    amountKobo: wireToKobo(data.amount),
+    currency: data.currency,
+    status: data.status,
+    createdAt: data.createdAt ?? data.created_at ?? null,
+  };
+}
+
+/** Create embeds the transaction; fetch and list pair its id with `transaction_reference`. */
+function refundedTransaction(data: RefundData): { readonly id: number; readonly reference: string } {
+  const transaction = data.transaction;
+  if (typeof transaction === 'object') return transaction;
+  assert('transaction_reference' in data, 'the refund schema pairs a transaction id with its reference');
+  return { id: transaction, reference: data.transaction_reference };
 }
 
 export function toBank(data: BankData): Bank {

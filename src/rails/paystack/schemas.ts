@@ -155,6 +155,29 @@ export const TransferData = Type.Object({
 });
 export type TransferData = Static<typeof TransferData>;
 
+/** The fields every refund view shares (OpenAPI RefundCreateResponse, RefundFetchResponse). */
+const RefundFields = {
+  id: WireId,
+  status: WireStatus,
+  amount: WireAmount,
+  currency: WireCurrency,
+  createdAt: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  created_at: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+};
+
+/**
+ * A refund. Create embeds the refunded transaction as an object; fetch and list give its numeric
+ * id with `transaction_reference` beside it. Either way the reference is required: a refund we
+ * cannot tie to its transaction is not one we can book.
+ */
+export const RefundData = Type.Union([
+  Type.Object({ ...RefundFields, transaction: Type.Object({ id: WireId, reference: WireReference }) }),
+  Type.Object({ ...RefundFields, transaction: WireId, transaction_reference: WireReference }),
+]);
+export type RefundData = Static<typeof RefundData>;
+
+export const RefundListData = Type.Array(RefundData, { maxItems: 1_000 });
+
 export const BalanceData = Type.Array(Type.Object({ currency: WireCurrency, balance: WireSignedAmount }), {
   maxItems: 50,
 });
@@ -175,6 +198,8 @@ export const Schemas = {
   recipient: Compile(RecipientData),
   transfer: Compile(TransferData),
   balance: Compile(BalanceData),
+  refund: Compile(RefundData),
+  refundList: Compile(RefundListData),
 } as const;
 
 /** What the client needs of a compiled schema; typebox's `Validator` satisfies it. */

@@ -13,7 +13,7 @@ import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { assert } from '../../domain/assert.js';
 import { wireToKobo } from './inputs.js';
-import { REFERENCE_LENGTH_MAX, WireAmount, describeMismatch } from './schemas.js';
+import { REFERENCE_LENGTH_MAX, WireAmount, WireId, describeMismatch } from './schemas.js';
 
 /** Paystack's published webhook source addresses, the same for test and live (rails-notes A5.1). */
 export const PAYSTACK_WEBHOOK_IPS: readonly string[] = Object.freeze([
@@ -132,6 +132,22 @@ const TransferData = Compile(
   }),
 );
 
+/**
+ * Refund events as Paystack documents them (rails-notes A2; the samples of its refunds guide): no
+ * refund id, `refund_reference` null until the processor answers, `amount` an integer or a digit
+ * string. An `id`, should a payload carry one, is read as the refund's id.
+ */
+const RefundEventData = Compile(
+  Type.Object({
+    transaction_reference: WebhookReference,
+    status: WebhookStatus,
+    amount: WebhookAmount,
+    currency: Type.String({ minLength: 3, maxLength: 3 }),
+    refund_reference: Type.Optional(Text(REFERENCE_LENGTH_MAX)),
+    id: Type.Optional(Type.Union([WireId, Type.String({ pattern: '^[0-9]{1,16}$' })])),
+  }),
+);
+
 const DedicatedAssignData = Compile(
   Type.Object({
     customer: Type.Object({ customer_code: Type.String({ minLength: 1, maxLength: 100 }) }),
@@ -166,6 +182,18 @@ export interface TransferEvent {
   readonly sessionId: string | null;
 }
 
+export interface RefundEvent {
+  readonly type: 'refund.pending' | 'refund.processing' | 'refund.processed' | 'refund.failed';
+  /** Paystack's refund id when the payload carries one; its documented payloads do not. */
+  readonly refundId: string | null;
+  /** The processor's reference for the refund: null until the processor answered. */
+  readonly refundReference: string | null;
+  readonly transactionReference: string;
+  readonly amountKobo: bigint;
+  readonly currency: string;
+  readonly status: string;
+}
+
 export interface DedicatedAccountAssignedEvent {
   readonly type: 'dedicatedaccount.assign.success';
   readonly customerCode: string;
@@ -174,7 +202,7 @@ export interface DedicatedAccountAssignedEvent {
   readonly bankName: string | null;
 }
 
-/** An event we do not act on (refunds, disputes, …), kept whole for the inbox and operators. */
+/** An event we do not act on (disputes, …), kept whole for the inbox and operators. */
 export interface UnknownWebhookEvent {
   readonly type: 'unknown';
   readonly event: string;
@@ -182,7 +210,7 @@ export interface UnknownWebhookEvent {
 }
 
 export type WebhookEvent =
-  ChargeSuccessEvent | TransferEvent | DedicatedAccountAssignedEvent | UnknownWebhookEvent;
+  ChargeSuccessEvent | TransferEvent | RefundEvent | DedicatedAccountAssignedEvent | UnknownWebhookEvent;
 
 export type WebhookParse =
   { readonly ok: true; readonly event: WebhookEvent } | { readonly ok: false; readonly error: string };
@@ -205,6 +233,11 @@ export function parseWebhookEvent(rawBody: Buffer): WebhookParse {
     case 'transfer.failed':
     case 'transfer.reversed':
       return parseTransfer(event, data);
+    case 'refund.pending':
+    case 'refund.processing':
+    case 'refund.processed':
+    case 'refund.failed':
+      return parseRefund(event, data);
     case 'dedicatedaccount.assign.success':
       return parseDedicatedAssign(data);
     default:
@@ -248,6 +281,22 @@ function parseTransfer(type: TransferEvent['type'], data: Record<string, unknown
   };
 }
 
+function parseRefund(type: RefundEvent['type'], data: Record<string, unknown>): WebhookParse {
+  if (!RefundEventData.Check(data)) return fail(`${type} data ${describeMismatch(RefundEventData, data)}`);
+  return {
+    ok: true,
+    event: {
+      type,
+      refundId: data.id === undefined ? null : String(data.id),
+      refundReference: data.refund_reference ?? null,
+      transactionReference: data.transaction_reference,
+      amountKobo: amountKobo(data.amount),
+      currency: data.currency,
+      status: data.status,
+    },
+  };
+}
+
 function parseDedicatedAssign(data: Record<string, unknown>): WebhookParse {
   if (!DedicatedAssignData.Check(data))
     return fail(`dedicatedaccount.assign.success data ${describeMismatch(DedicatedAssignData, data)}`);
@@ -273,7 +322,8 @@ function fail(error: string): WebhookParse {
 
 /**
  * The identity of a delivery for deduplication: event + reference + status. A retry of the same
- * event yields the same key; a real change (success then reversed) yields a new one. Unknown events
+ * event yields the same key; a real change (success then reversed) yields a new one. Refund events
+ * use event + transaction reference + the refund's identity (see `refundIdentity`). Unknown events
  * use `data.reference`, else `data.id`, else a digest of `data`.
  */
 export function webhookDedupeKey(event: WebhookEvent): string {
@@ -283,11 +333,27 @@ export function webhookDedupeKey(event: WebhookEvent): string {
     case 'transfer.failed':
     case 'transfer.reversed':
       return `${event.type}:${event.reference}:${event.status}`;
+    case 'refund.pending':
+    case 'refund.processing':
+    case 'refund.processed':
+    case 'refund.failed':
+      return `${event.type}:${event.transactionReference}:${refundIdentity(event)}`;
     case 'dedicatedaccount.assign.success':
       return `${event.type}:${event.customerCode}:${event.accountNumber}`;
     case 'unknown':
       return `${event.event}:${unknownEventIdentity(event.data)}`;
   }
+}
+
+/**
+ * The refund's id when the payload has one, else the processor's reference, else (a documented
+ * pending or processing event carries neither) the amount, which still tells two partial refunds
+ * of one transaction apart. A retry is the same bytes, so it always lands on the same key.
+ */
+function refundIdentity(event: RefundEvent): string {
+  if (event.refundId !== null) return event.refundId;
+  if (event.refundReference !== null && event.refundReference !== '') return event.refundReference;
+  return `kobo-${event.amountKobo}`;
 }
 
 function unknownEventIdentity(data: Readonly<Record<string, unknown>>): string {

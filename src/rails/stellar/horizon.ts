@@ -55,6 +55,8 @@ export const OPERATION_CODES = [
   'op_too_many_subentries',
   'op_invalid_limit',
   'op_not_supported',
+  // create_account and create_claimable_balance (the deposit's other delivery shapes).
+  'op_already_exists',
 ] as const;
 export type KnownOperationCode = (typeof OPERATION_CODES)[number];
 export type OperationCode = KnownOperationCode | 'op_unrecognized';
@@ -136,6 +138,8 @@ export interface PaymentRecord {
   /** From the joined transaction. */
   readonly memoType: string | null;
   readonly memo: string | null;
+  /** The id of the muxed (M…) address it was paid to, as decimal text; null for a G… address. */
+  readonly toMuxedId?: string | null;
 }
 
 export interface PaymentsQuery {
@@ -562,6 +566,7 @@ function parsePaymentRecord(record: unknown): PaymentRecord | null {
     createdAt,
     memoType: text(transaction, 'memo_type'),
     memo: text(transaction, 'memo'),
+    toMuxedId: text(record, 'to_muxed_id'),
   };
 }
 

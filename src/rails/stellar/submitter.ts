@@ -1,8 +1,10 @@
 /**
- * The Stellar payment submitter: exactly one payment per idempotency key, whatever times out or
- * crashes (GUIDE §4.4, rails-notes B3.4, B3.5, B7).
+ * The Stellar payment submitter: exactly one delivery per idempotency key, whatever times out or
+ * crashes (GUIDE §4.4, rails-notes B3.4, B3.5, B7). A delivery is one operation, sourced from the
+ * distribution account: a `payment`, a `create_account` (the destination does not exist yet) or a
+ * `claimable_balance` (the destination cannot hold the asset yet). All three take the same path:
  *
- * 1. Build the payment (source: a leased channel account; operation source: the distribution
+ * 1. Build the transaction (source: a leased channel account; operation source: the distribution
  *    account; memo; time bounds ending `txValiditySeconds` from now), sign it with both keys and
  *    PERSIST the envelope, its hash, max time and channel — before anything is sent.
  * 2. Submit those bytes. Success or an included failure (`tx_failed`) is definitive.
@@ -25,12 +27,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Account,
   Asset,
+  Claimant,
   FeeBumpTransaction,
   Memo,
   Operation,
   StrKey,
   Transaction,
   TransactionBuilder,
+  xdr,
 } from '@stellar/stellar-sdk';
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { Logger } from 'pino';
@@ -47,19 +51,35 @@ export type PaymentMemo =
   | { readonly type: 'text'; readonly value: string }
   | { readonly type: 'hash'; readonly value: string };
 
+export type SubmissionOperation = 'payment' | 'create_account' | 'claimable_balance';
+
+/**
+ * One delivery. `asset` and `amountStroops` are always what leaves the distribution account:
+ * - `payment` (the default): pays them to `destination` (G… or M…).
+ * - `create_account`: creates `destination` (G…) with `startingBalanceStroops` of XLM and sends
+ *   nothing else (the asset needs a trustline the new account does not have). The request must
+ *   say so twice — `asset: 'native'` and `amountStroops === startingBalanceStroops` — so a caller
+ *   can never believe it delivered the deposit asset here.
+ * - `claimable_balance`: locks them in a claimable balance whose only claimant is `destination`
+ *   (G…), unconditionally; the submission then carries the balance id.
+ */
 export interface PaymentRequest {
-  /** Unique per payment, e.g. `${transactionId}:payout`. Reusing one never pays twice. */
+  /** Unique per delivery, e.g. `${transactionId}:payout`. Reusing one never pays twice. */
   readonly idempotencyKey: string;
-  /** G… or M… account. */
   readonly destination: string;
   /** `native` or `CODE:ISSUER`. */
   readonly asset: string;
   readonly amountStroops: bigint;
   readonly memo: PaymentMemo;
+  /** Default `payment`. */
+  readonly operation?: SubmissionOperation;
+  /** `create_account` only, and required there. */
+  readonly startingBalanceStroops?: bigint;
 }
 
 export interface Submission {
   readonly idempotencyKey: string;
+  readonly operation: SubmissionOperation;
   readonly state: StellarSubmissionState;
   readonly attempt: number;
   /** Hash of the current envelope (the fee bump's when bumped). */
@@ -74,6 +94,8 @@ export interface Submission {
   readonly transactionCode: string | null;
   readonly operationCodes: readonly string[];
   readonly lastError: string | null;
+  /** Horizon's hex of the ClaimableBalanceID XDR; set once a `claimable_balance` succeeded. */
+  readonly claimableBalanceId: string | null;
 }
 
 export interface SubmitterOptions {
@@ -108,7 +130,10 @@ export class SubmissionDeferredError extends Error {
 }
 
 export interface Submitter {
-  /** Pays once per idempotency key: a repeated call continues the existing submission. */
+  /**
+   * Delivers once per idempotency key (`request.operation`, default `payment`): a repeated call
+   * continues the existing submission; one for a different delivery fails an assertion.
+   */
   submitPayment(request: PaymentRequest): Promise<Submission>;
   /** Continues a persisted submission (after a crash, or a call that returned pending). */
   resume(idempotencyKey: string): Promise<Submission | undefined>;
@@ -293,14 +318,7 @@ export function createSubmitter(options: SubmitterOptions): Submitter {
       timebounds: { minTime: 0, maxTime: maxTimeS },
       memo: memoOf(request.memo),
     })
-      .addOperation(
-        Operation.payment({
-          destination: request.destination,
-          asset: assetOf(request.asset),
-          amount: formatAmount(request.amountStroops, STELLAR_DECIMALS),
-          source: options.distribution.publicKey,
-        }),
-      )
+      .addOperation(operationOf(request, options.distribution.publicKey))
       .build();
     assert(tx.sequence === sequence.toString(), 'built transaction carries the intended sequence');
     lease.signer.sign(tx);
@@ -344,6 +362,8 @@ export function createSubmitter(options: SubmitterOptions): Submitter {
           .values({
             idempotency_key: request.idempotencyKey,
             state: 'built',
+            operation: operationOfRequest(request),
+            starting_balance_stroops: request.startingBalanceStroops ?? null,
             destination: request.destination,
             asset: request.asset,
             amount_stroops: request.amountStroops,
@@ -462,6 +482,10 @@ export function createSubmitter(options: SubmitterOptions): Submitter {
         transaction_code: outcome.transactionCode ?? null,
         operation_codes: outcome.operationCodes === undefined ? null : JSON.stringify(outcome.operationCodes),
         last_error: outcome.error === undefined ? null : outcome.error.slice(0, ERROR_LENGTH_MAX),
+        claimable_balance_id:
+          outcome.state === 'succeeded' && row.operation === 'claimable_balance'
+            ? claimableBalanceIdOf(row, outcome.resultXdr ?? null)
+            : null,
       },
       true,
     );
@@ -470,14 +494,37 @@ export function createSubmitter(options: SubmitterOptions): Submitter {
     logger.info(
       {
         idempotencyKey: row.idempotency_key,
+        operation: row.operation,
         state: outcome.state,
         hash: row.hash,
         attempt: row.attempt,
         transactionCode: outcome.transactionCode,
+        claimableBalanceId: concluded.claimable_balance_id,
       },
       'stellar payment resolved',
     );
     return { row: concluded, wait: false };
+  }
+
+  /**
+   * The id of the balance a succeeded `claimable_balance` created, read from the network's result.
+   * It is also a pure function of the envelope (transaction source, sequence, operation index), so
+   * the two must agree; the envelope alone answers when a lookup returned no result XDR.
+   */
+  function claimableBalanceIdOf(row: Row, resultXdr: string | null): string {
+    const envelope = TransactionBuilder.fromXdr(row.envelope_xdr, options.networkPassphrase);
+    const inner = envelope instanceof FeeBumpTransaction ? envelope.innerTransaction : envelope;
+    const expected = inner.getClaimableBalanceId(0).toLowerCase();
+    const read = resultXdr === null || resultXdr === '' ? null : balanceIdOfResult(resultXdr);
+    if (read === null) {
+      logger.warn(
+        { idempotencyKey: row.idempotency_key, hash: row.hash },
+        'claimable balance id not in the result XDR; derived from the envelope',
+      );
+      return expected;
+    }
+    assert(read === expected, 'the network created the claimable balance our envelope defines');
+    return read;
   }
 
   function concludeFound(row: Row, found: Extract<LookupOutcome, { kind: 'found' }>): Promise<Round> {
@@ -792,7 +839,12 @@ export function createSubmitter(options: SubmitterOptions): Submitter {
         return drive(winner);
       }
       logger.info(
-        { idempotencyKey: request.idempotencyKey, hash: inserted.hash, channel: inserted.channel_account },
+        {
+          idempotencyKey: request.idempotencyKey,
+          operation: inserted.operation,
+          hash: inserted.hash,
+          channel: inserted.channel_account,
+        },
         'stellar payment built',
       );
       return drive(inserted);
@@ -831,6 +883,62 @@ function memoOf(memo: PaymentMemo): Memo {
   }
 }
 
+function operationOfRequest(request: PaymentRequest): SubmissionOperation {
+  return request.operation ?? 'payment';
+}
+
+/** The one operation a delivery consists of; the distribution account is its source. */
+function operationOf(request: PaymentRequest, distribution: string): xdr.Operation {
+  const operation = operationOfRequest(request);
+  switch (operation) {
+    case 'payment':
+      return Operation.payment({
+        destination: request.destination,
+        asset: assetOf(request.asset),
+        amount: formatAmount(request.amountStroops, STELLAR_DECIMALS),
+        source: distribution,
+      });
+    case 'create_account':
+      assert(request.startingBalanceStroops !== undefined, 'create_account carries a starting balance');
+      return Operation.createAccount({
+        destination: request.destination,
+        startingBalance: formatAmount(request.startingBalanceStroops, STELLAR_DECIMALS),
+        source: distribution,
+      });
+    case 'claimable_balance':
+      return Operation.createClaimableBalance({
+        asset: assetOf(request.asset),
+        amount: formatAmount(request.amountStroops, STELLAR_DECIMALS),
+        claimants: [new Claimant(request.destination, Claimant.predicateUnconditional())],
+        source: distribution,
+      });
+    default:
+      return unreachable(operation, 'unknown submission operation');
+  }
+}
+
+/**
+ * The balance id in a successful single-operation `createClaimableBalance` result (plain or fee
+ * bump), as Horizon prints it: hex of the ClaimableBalanceID XDR. Null when the XDR says otherwise.
+ */
+export function balanceIdOfResult(resultXdr: string): string | null {
+  let result: xdr.TransactionResult;
+  try {
+    result = xdr.TransactionResult.fromXdr(resultXdr, 'base64');
+  } catch {
+    // Unreadable XDR is Horizon's operating error, not ours: the caller falls back to the envelope.
+    return null;
+  }
+  const outer = result.result;
+  const body = outer.type === 'txFeeBumpInnerSuccess' ? outer.innerResultPair.result.result : outer;
+  if (body.type !== 'txSuccess') return null;
+  const first = body.results[0];
+  if (first?.type !== 'opInner' || first.tr.type !== 'createClaimableBalance') return null;
+  const created = first.tr.createClaimableBalanceResult;
+  if (created.type !== 'createClaimableBalanceSuccess') return null;
+  return created.balanceId.toXdr('hex');
+}
+
 function assetOf(asset: string): Asset {
   if (asset === 'native') return Asset.native();
   const [code, issuer] = asset.split(':');
@@ -846,6 +954,7 @@ function validateRequest(request: PaymentRequest): void {
       StrKey.isValidMed25519PublicKey(request.destination),
     'destination is a G… or M… account',
   );
+  validateOperation(request);
   assert(
     request.amountStroops > 0n && request.amountStroops <= STROOPS_INT64_MAX,
     'amount within 1..int64 stroops',
@@ -866,23 +975,55 @@ function validateRequest(request: PaymentRequest): void {
   if (memo.type === 'hash') assert(/^[0-9a-f]{64}$/.test(memo.value), 'memo hash is 64 hex digits');
 }
 
+/** The operation's own rules (see `PaymentRequest`). */
+function validateOperation(request: PaymentRequest): void {
+  const operation = operationOfRequest(request);
+  switch (operation) {
+    case 'payment':
+      assert(request.startingBalanceStroops === undefined, 'only create_account takes a starting balance');
+      return;
+    case 'create_account':
+      assert(request.startingBalanceStroops !== undefined, 'create_account needs startingBalanceStroops');
+      assert(
+        request.asset === 'native' && request.amountStroops === request.startingBalanceStroops,
+        'create_account moves XLM only: asset native, amount = starting balance',
+      );
+      // An account id, not a muxed one: createAccount's destination is an AccountID.
+      assert(StrKey.isValidEd25519PublicKey(request.destination), 'create_account creates a G… account');
+      return;
+    case 'claimable_balance':
+      assert(request.startingBalanceStroops === undefined, 'only create_account takes a starting balance');
+      // A claimant is an AccountID: a muxed address cannot claim.
+      assert(StrKey.isValidEd25519PublicKey(request.destination), 'a claimable balance names a G… claimant');
+      return;
+    default:
+      unreachable(operation, 'unknown submission operation');
+  }
+}
+
 function requestOf(row: Row): PaymentRequest {
   const memo: PaymentMemo =
     row.memo_type === 'none' ? { type: 'none' } : { type: row.memo_type, value: row.memo_value ?? '' };
-  return {
+  const request: PaymentRequest = {
     idempotencyKey: row.idempotency_key,
+    operation: row.operation,
     destination: row.destination,
     asset: row.asset,
     amountStroops: BigInt(row.amount_stroops),
     memo,
   };
+  return row.starting_balance_stroops === null
+    ? request
+    : { ...request, startingBalanceStroops: BigInt(row.starting_balance_stroops) };
 }
 
 /** Reusing a key for a different payment is a bug upstream: it must never pay either silently. */
 function assertSameRequest(row: Row, request: PaymentRequest): void {
   const stored = requestOf(row);
   assert(
-    stored.destination === request.destination &&
+    operationOfRequest(stored) === operationOfRequest(request) &&
+      stored.startingBalanceStroops === request.startingBalanceStroops &&
+      stored.destination === request.destination &&
       stored.asset === request.asset &&
       stored.amountStroops === request.amountStroops &&
       JSON.stringify(stored.memo) === JSON.stringify(request.memo),
@@ -894,6 +1035,7 @@ function toSubmission(row: Row): Submission {
   const codes: unknown = row.operation_codes;
   return {
     idempotencyKey: row.idempotency_key,
+    operation: row.operation,
     state: row.state,
     attempt: row.attempt,
     hash: row.hash,
@@ -907,5 +1049,6 @@ function toSubmission(row: Row): Submission {
     transactionCode: row.transaction_code,
     operationCodes: Array.isArray(codes) ? codes.filter((c): c is string => typeof c === 'string') : [],
     lastError: row.last_error,
+    claimableBalanceId: row.claimable_balance_id,
   };
 }

@@ -16,6 +16,8 @@ export interface DoubleSettings {
   readonly initialOtpEnabled: boolean;
   readonly initialWebhookUrl: string | null;
   readonly autoSettleTransfersMs: number | null;
+  /** How long after creation a refund is processed while `refundsAuto` is on. */
+  readonly refundProcessMs: number;
   readonly timeoutHangMs: number;
   readonly resolveQuotaPerDay: number | null;
   readonly duplicateTransferMessage: string;
@@ -34,7 +36,7 @@ export interface DoubleContext {
   readonly extraAccounts: KnownAccount[];
   /** Live resolves (not bank 001) per UTC day, for the test-mode quota. */
   readonly resolvesByDay: Map<string, number>;
-  /** Auto-settle timers, cancelled by reset and close. */
+  /** Auto-settle and refund timers, cancelled by reset and close. */
   readonly timers: Set<NodeJS.Timeout>;
   /** Aborted on close: hanging fault requests return at once. */
   readonly closing: AbortSignal;

@@ -12,15 +12,24 @@ import {
   depositToDedicatedAccount,
   moveTransactionQuietly,
   payTransaction,
+  settleRefund,
   settleTransfer,
+  type RefundOutcome,
   type TransferOutcome,
 } from './operations.js';
-import { PaystackState, type Transaction, type TransactionStatus, type Transfer } from './state.js';
+import {
+  PaystackState,
+  type Refund,
+  type Transaction,
+  type TransactionStatus,
+  type Transfer,
+} from './state.js';
 import {
   customerView,
   dedicatedAccountView,
   koboNumber,
   recipientView,
+  refundView,
   transactionVerifyView,
   transferView,
 } from './views.js';
@@ -36,6 +45,8 @@ export interface FaultSettings {
   readonly failNext?: { readonly path: string; readonly status: number };
   /** The next request to `path` hangs, then 504s; `landed` says whether it was performed. */
   readonly timeoutNext?: { readonly path: string; readonly landed: boolean; readonly hangMs?: number };
+  /** Off: refunds created from now on stay `pending` until `settleRefund` (default on; reset turns it on). */
+  readonly refundsAuto?: boolean;
 }
 
 export interface DepositOptions {
@@ -56,6 +67,11 @@ export interface PaystackControl {
   moveTransaction(reference: string, to: QuietTransactionStatus): Json;
   /** The bank's answer to a pending transfer, with its balance effect and `transfer.*` webhook. */
   settleTransfer(reference: string, outcome: TransferOutcome): Json;
+  /**
+   * The processor's answer to a refund, with its `refund.*` webhook: `processing` (received),
+   * `processed` (the transaction shows `reversed` once refunds cover it) or `failed`.
+   */
+  settleRefund(id: number | string, outcome: RefundOutcome): Json;
   /** A bank transfer into a dedicated account: a new transaction and its `charge.success`. */
   transferToDedicatedAccount(accountNumber: string, options: DepositOptions): Json;
   setBalance(amountKobo: Kobo): void;
@@ -112,6 +128,8 @@ function applyFaults(ctx: DoubleContext, settings: FaultSettings): void {
   const hangMs = timeout?.hangMs ?? ctx.settings.timeoutHangMs;
   if (!Number.isInteger(hangMs) || hangMs < 0 || hangMs > HANG_MS_MAX)
     refuse(400, `timeoutNext.hangMs must be an integer within 0..${HANG_MS_MAX}`);
+  if (settings.refundsAuto !== undefined && typeof settings.refundsAuto !== 'boolean')
+    refuse(400, 'refundsAuto must be a boolean');
   for (const path of [fail?.path, timeout?.path])
     if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/')))
       refuse(400, 'fault path must start with /');
@@ -122,6 +140,7 @@ function applyFaults(ctx: DoubleContext, settings: FaultSettings): void {
     if (leavingReorder) void ctx.webhooks.flush();
   }
   if (settings.delayMs !== undefined) ctx.webhooks.delayMs = settings.delayMs;
+  if (settings.refundsAuto !== undefined) ctx.state.refundsAuto = settings.refundsAuto;
   if (fail !== undefined && !ctx.faults.arm({ kind: 'fail', path: fail.path, status: fail.status }))
     refuse(409, 'too many faults armed');
   if (
@@ -143,6 +162,13 @@ function transferOf(ctx: DoubleContext, reference: string): Transfer {
   return transfer;
 }
 
+function refundOf(ctx: DoubleContext, id: number | string): Refund {
+  const key = String(id);
+  const refund = /^[0-9]{1,16}$/.test(key) ? ctx.state.refunds.get(Number(key)) : undefined;
+  if (refund === undefined) refuse(404, `no refund with id ${key}`);
+  return refund;
+}
+
 function deliveryView(record: DeliveryRecord): Json {
   const { body: _body, signature: _signature, ...rest } = record;
   return rest;
@@ -156,7 +182,12 @@ function snapshotOf(ctx: DoubleContext): Json {
     balance: koboNumber(state.balanceKobo),
     otpEnabled: state.otpEnabled,
     webhookUrl: ctx.webhooks.url,
-    faults: { webhooks: ctx.webhooks.mode, delayMs: ctx.webhooks.delayMs, armed: ctx.faults.snapshot() },
+    faults: {
+      webhooks: ctx.webhooks.mode,
+      delayMs: ctx.webhooks.delayMs,
+      refundsAuto: state.refundsAuto,
+      armed: ctx.faults.snapshot(),
+    },
     customers: [...state.customers.values()].map(customerView),
     transactions: [...state.transactions.values()].map((t) =>
       transactionVerifyView(state, t, settings.domain),
@@ -164,6 +195,7 @@ function snapshotOf(ctx: DoubleContext): Json {
     dedicatedAccounts: [...state.dedicatedAccounts.values()].map((d) => dedicatedAccountView(state, d)),
     recipients: [...state.recipients.values()].map((r) => recipientView(r, settings.domain)),
     transfers: [...state.transfers.values()].map((t) => transferView(state, t, settings.domain)),
+    refunds: [...state.refunds.values()].map((r) => refundView(state, r, settings.domain)),
     webhooks: ctx.webhooks.deliveries().map(deliveryView),
   };
 }
@@ -187,6 +219,11 @@ export function createControl(ctx: DoubleContext): PaystackControl {
       const transfer = transferOf(ctx, reference);
       settleTransfer(ctx, transfer, outcome);
       return transferView(ctx.state, transfer, domain);
+    },
+    settleRefund(id, outcome) {
+      const refund = refundOf(ctx, id);
+      settleRefund(ctx, refund, outcome);
+      return refundView(ctx.state, refund, domain);
     },
     transferToDedicatedAccount(accountNumber, options) {
       const account = ctx.state.dedicatedAccountByNumber(accountNumber);

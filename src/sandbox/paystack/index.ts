@@ -22,6 +22,7 @@ import {
 import { controlRoutes } from './routes/control.js';
 import { bankRoutes } from './routes/banks.js';
 import { dedicatedAccountRoutes } from './routes/dedicated-accounts.js';
+import { refundRoutes } from './routes/refunds.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { transferRoutes } from './routes/transfers.js';
 import { PaystackState } from './state.js';
@@ -36,7 +37,7 @@ export type {
 } from './control.js';
 export type { KnownAccount } from './banks.js';
 export type { DeliveryRecord, WebhookMode, WebhookCadence } from './webhooks.js';
-export type { TransferOutcome } from './operations.js';
+export type { RefundOutcome, TransferOutcome } from './operations.js';
 export { signatureOf } from './webhooks.js';
 
 export interface PaystackDoubleOptions {
@@ -60,6 +61,8 @@ export interface PaystackDoubleOptions {
   readonly webhookTimeoutMs?: number;
   /** Settles each queued transfer as `success` after this long; absent: only control settles. */
   readonly autoSettleTransfersMs?: number;
+  /** Processes each refund (`refund.processed`) this long after it was created (default 50 ms); see `refundsAuto`. */
+  readonly refundProcessMs?: number;
   /** How long a `timeoutNext` request hangs before its 504 (default 1 s). */
   readonly timeoutHangMs?: number;
   /** Live resolves (bank code other than 001) allowed per day before the test-mode quota error. */
@@ -84,6 +87,9 @@ export interface PaystackDouble {
 
 const SECRET_KEY_PATTERN = /^sk_(test|live)_[A-Za-z0-9]{8,100}$/;
 const DEFAULT_BALANCE_KOBO = 100_000_000n;
+const REFUND_PROCESS_MS_DEFAULT = 50;
+/** A refund the double keeps pending longer than this should be held with `refundsAuto: false`. */
+const REFUND_PROCESS_MS_MAX = 60_000;
 
 function settingsOf(options: PaystackDoubleOptions): DoubleSettings {
   const secretKey = options.secretKey ?? `sk_test_${randomBytes(20).toString('hex')}`;
@@ -93,6 +99,11 @@ function settingsOf(options: PaystackDoubleOptions): DoubleSettings {
   assert(balance >= 0n, 'balanceKobo must not be negative');
   const hangMs = options.timeoutHangMs ?? 1_000;
   assert(Number.isInteger(hangMs) && hangMs >= 0 && hangMs <= HANG_MS_MAX, 'timeoutHangMs within bounds');
+  const refundProcessMs = options.refundProcessMs ?? REFUND_PROCESS_MS_DEFAULT;
+  assert(
+    Number.isInteger(refundProcessMs) && refundProcessMs >= 0 && refundProcessMs <= REFUND_PROCESS_MS_MAX,
+    'refundProcessMs within bounds',
+  );
   const otp = options.otp ?? '123456';
   assert(/^[0-9]{4,8}$/.test(otp), 'otp is 4 to 8 digits');
   return {
@@ -103,6 +114,7 @@ function settingsOf(options: PaystackDoubleOptions): DoubleSettings {
     initialOtpEnabled: options.otpEnabled ?? false,
     initialWebhookUrl: options.webhookUrl ?? null,
     autoSettleTransfersMs: options.autoSettleTransfersMs ?? null,
+    refundProcessMs,
     timeoutHangMs: hangMs,
     resolveQuotaPerDay: options.resolveQuotaPerDay ?? null,
     duplicateTransferMessage:
@@ -154,6 +166,7 @@ export async function createPaystackDouble(options: PaystackDoubleOptions = {}):
   await dedicatedAccountRoutes(app, ctx);
   await bankRoutes(app, ctx);
   await transferRoutes(app, ctx);
+  await refundRoutes(app, ctx);
   await checkoutRoutes(app, ctx);
   await controlRoutes(app, ctx, control);
 

@@ -1,19 +1,22 @@
 /**
  * The double's state-changing operations, shared by the API routes, the checkout page and the
- * control API: each changes state through `moveTransaction`/`moveTransfer` and then emits the
- * webhook Paystack would send. Inputs arrive validated; refusals are `PaystackError`s.
+ * control API: each changes state through `moveTransaction`/`moveTransfer`/`moveRefund` and then
+ * emits the webhook Paystack would send. Inputs arrive validated; refusals are `PaystackError`s.
  */
 import { assert } from '../../domain/assert.js';
 import {
   BUSINESS_NAME,
+  canMoveRefund,
   canMoveTransaction,
   canMoveTransfer,
+  moveRefund,
   moveTransaction,
   moveTransfer,
   randomCode,
   type Customer,
   type DedicatedAccount,
   type Recipient,
+  type Refund,
   type Transaction,
   type TransactionStatus,
   type Transfer,
@@ -28,7 +31,13 @@ import {
 } from './banks.js';
 import type { DoubleContext } from './context.js';
 import { refuse } from './http.js';
-import { customerView, dedicatedAccountView, transactionFetchView, transferEventView } from './views.js';
+import {
+  customerView,
+  dedicatedAccountView,
+  refundEventView,
+  transactionFetchView,
+  transferEventView,
+} from './views.js';
 
 export const BALANCE_NOT_ENOUGH = 'Your balance is not enough to fulfil this request';
 
@@ -352,4 +361,72 @@ export function settleTransfer(ctx: DoubleContext, transfer: Transfer, outcome: 
     refuse(409, `transfer ${transfer.reference} is ${transfer.status} and cannot become ${outcome}`);
   moveTransfer(ctx.state, transfer, outcome);
   ctx.webhooks.emit(`transfer.${outcome}`, transferEventView(ctx.state, transfer, ctx.settings.domain));
+}
+
+export interface RefundInput {
+  /** Absent: all that is left to refund. */
+  readonly amountKobo: bigint | undefined;
+  readonly customerNote: string | undefined;
+  readonly merchantNote: string | undefined;
+}
+
+/**
+ * A refund of a successful transaction, never beyond what is left of it — the one guard Paystack
+ * has against refunding twice. Born `pending` with `refund.pending`; processed by itself after
+ * `refundProcessMs` while `refundsAuto` is on.
+ */
+export function createRefund(ctx: DoubleContext, transaction: Transaction, input: RefundInput): Refund {
+  const { state } = ctx;
+  if (transaction.status === 'reversed') refuse(400, 'Transaction has been fully reversed');
+  if (transaction.status !== 'success')
+    refuse(400, `Cannot refund a transaction that is ${transaction.status}`, {
+      type: 'validation_error',
+      code: 'invalid_params',
+    });
+  const refundableKobo = state.refundableKobo(transaction);
+  // Refunds still pending or processing already hold the rest of it.
+  if (refundableKobo === 0n) refuse(400, 'Transaction has been fully reversed');
+  const amountKobo = input.amountKobo ?? refundableKobo;
+  if (amountKobo > refundableKobo)
+    refuse(400, 'Refund amount cannot be more than the amount left to refund on the transaction', {
+      type: 'validation_error',
+      code: 'invalid_params',
+    });
+  state.ensureRoom(state.refunds);
+  const at = state.now();
+  const refund: Refund = {
+    id: state.nextId('refund'),
+    transactionId: transaction.id,
+    amountKobo,
+    customerNote: input.customerNote ?? `Refund for transaction ${transaction.reference}`,
+    merchantNote: input.merchantNote ?? `Refund for transaction ${transaction.reference}`,
+    status: 'pending',
+    processorReference: null,
+    refundedAt: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+  state.refunds.set(refund.id, refund);
+  ctx.webhooks.emit('refund.pending', refundEventView(state, refund, ctx.settings.domain));
+  if (state.refundsAuto) scheduleRefund(ctx, refund);
+  return refund;
+}
+
+function scheduleRefund(ctx: DoubleContext, refund: Refund): void {
+  const timer = setTimeout(() => {
+    ctx.timers.delete(timer);
+    // Control may have settled it meanwhile; then there is nothing left to do.
+    if (refund.status === 'pending') settleRefund(ctx, refund, 'processed');
+  }, ctx.settings.refundProcessMs);
+  ctx.timers.add(timer);
+}
+
+export type RefundOutcome = 'processing' | 'processed' | 'failed';
+
+/** The processor's answer: the new status, its effect on the transaction and the `refund.*` webhook. */
+export function settleRefund(ctx: DoubleContext, refund: Refund, outcome: RefundOutcome): void {
+  if (!canMoveRefund(refund.status, outcome))
+    refuse(409, `refund ${refund.id} is ${refund.status} and cannot become ${outcome}`);
+  moveRefund(ctx.state, refund, outcome);
+  ctx.webhooks.emit(`refund.${outcome}`, refundEventView(ctx.state, refund, ctx.settings.domain));
 }

@@ -1,8 +1,8 @@
 /**
  * The Paystack double's in-memory state: customers, transactions, dedicated accounts, recipients,
- * transfers and the NGN balance. Status changes of transactions and transfers go through the two
- * `move…` functions here, which check the transition table and apply the balance effects, so every
- * route and control operation agrees on what a status change means.
+ * transfers, refunds and the NGN balance. Status changes of transactions, transfers and refunds go
+ * through the `move…` functions here, which check the transition table and apply the balance (or
+ * transaction) effects, so every route and control operation agrees on what a status change means.
  *
  * Money is bigint kobo inside; it becomes a JSON number only in `views.ts`.
  */
@@ -18,6 +18,8 @@ export const BUSINESS_NAME = 'Rampart Sandbox';
 
 export type TransactionStatus = 'abandoned' | 'ongoing' | 'success' | 'failed' | 'reversed';
 export type TransferStatus = 'otp' | 'pending' | 'success' | 'failed' | 'reversed';
+/** Paystack's `needs-attention` (waiting for the customer's bank details) is not modelled. */
+export type RefundStatus = 'pending' | 'processing' | 'processed' | 'failed';
 
 export interface Customer {
   readonly id: number;
@@ -118,6 +120,20 @@ export interface Transfer {
   updatedAt: Date;
 }
 
+export interface Refund {
+  readonly id: number;
+  readonly transactionId: number;
+  readonly amountKobo: bigint;
+  readonly customerNote: string;
+  readonly merchantNote: string;
+  status: RefundStatus;
+  /** The processor's reference: none until it answered (processed or failed), as in Paystack's events. */
+  processorReference: string | null;
+  refundedAt: Date | null;
+  readonly createdAt: Date;
+  updatedAt: Date;
+}
+
 /** Realistic id ranges; transactions start above 2^32 so a client that stores int32 breaks early. */
 const ID_BASES = {
   customer: 180_000_000,
@@ -125,6 +141,7 @@ const ID_BASES = {
   dedicatedAccount: 1_500_000,
   recipient: 60_000_000,
   transfer: 450_000_000,
+  refund: 15_000_000,
 } as const;
 
 export type EntityKind = keyof typeof ID_BASES;
@@ -139,6 +156,13 @@ export function randomCode(length = 15): string {
   return out;
 }
 
+/** `length` random decimal digits, for processor references. */
+export function randomDigits(length: number): string {
+  let out = '';
+  for (const byte of randomBytes(length)) out += String(byte % 10);
+  return out;
+}
+
 /** Raised when a collection is full: an operating condition of the double, answered with 503. */
 export class StateFullError extends Error {
   override readonly name = 'StateFullError';
@@ -150,8 +174,11 @@ export class PaystackState {
   readonly dedicatedAccounts = new Map<number, DedicatedAccount>();
   readonly recipients = new Map<number, Recipient>();
   readonly transfers = new Map<number, Transfer>();
+  readonly refunds = new Map<number, Refund>();
   balanceKobo: bigint;
   otpEnabled = false;
+  /** Refunds created while on are processed after `refundProcessMs`; off, only control settles them. */
+  refundsAuto = true;
   private readonly counters = new Map<EntityKind, number>();
 
   constructor(
@@ -177,6 +204,15 @@ export class PaystackState {
   transactionByReference(reference: string): Transaction | undefined {
     for (const t of this.transactions.values()) if (t.reference === reference) return t;
     return undefined;
+  }
+
+  /** Paystack's refund `transaction` takes the numeric id or the reference. */
+  transactionByIdOrReference(idOrReference: string): Transaction | undefined {
+    if (/^[0-9]{1,16}$/.test(idOrReference)) {
+      const byId = this.transactions.get(Number(idOrReference));
+      if (byId !== undefined) return byId;
+    }
+    return this.transactionByReference(idOrReference);
   }
 
   transactionByAccessCode(accessCode: string): Transaction | undefined {
@@ -247,6 +283,26 @@ export class PaystackState {
     const customer = this.customers.get(transactionOrAccount.customerId);
     assert(customer !== undefined, 'every transaction and dedicated account has its customer');
     return customer;
+  }
+
+  transactionOf(refund: Refund): Transaction {
+    const transaction = this.transactions.get(refund.transactionId);
+    assert(transaction !== undefined, 'every refund has its transaction');
+    return transaction;
+  }
+
+  refundsOf(transaction: Transaction): Refund[] {
+    return [...this.refunds.values()].filter((r) => r.transactionId === transaction.id);
+  }
+
+  /** What is left to refund: a failed refund gives its amount back, any other one holds it. */
+  refundableKobo(transaction: Transaction): bigint {
+    let held = 0n;
+    for (const refund of this.refundsOf(transaction))
+      if (refund.status !== 'failed') held += refund.amountKobo;
+    const left = transaction.amountKobo - held;
+    assert(left >= 0n, 'refunds never exceed their transaction');
+    return left;
   }
 
   recipientOf(transfer: Transfer): Recipient {
@@ -331,4 +387,38 @@ export function moveTransfer(state: PaystackState, transfer: Transfer, to: Trans
   }
   if (to === 'reversed') transfer.gatewayResponse = 'Beneficiary bank unavailable';
   assert(state.balanceKobo >= 0n, 'the balance never goes negative');
+}
+
+const REFUND_MOVES: Readonly<Record<RefundStatus, readonly RefundStatus[]>> = {
+  pending: ['processing', 'processed', 'failed'],
+  processing: ['processed', 'failed'],
+  processed: [],
+  failed: [],
+};
+
+export function canMoveRefund(from: RefundStatus, to: RefundStatus): boolean {
+  return REFUND_MOVES[from].includes(to);
+}
+
+/**
+ * The only writer of a refund's status. The processor's answer (processed or failed) brings its
+ * reference; once processed refunds cover the whole amount, the transaction shows `reversed`, as
+ * Paystack's does. The balance is left alone: the double does not credit collections to it either,
+ * and Paystack takes a refund from the next settlement.
+ */
+export function moveRefund(state: PaystackState, refund: Refund, to: RefundStatus): void {
+  assert(canMoveRefund(refund.status, to), `refund ${refund.status} → ${to} is not allowed`);
+  const transaction = state.transactionOf(refund);
+  refund.status = to;
+  refund.updatedAt = state.now();
+  if (to === 'processed' || to === 'failed')
+    refund.processorReference = transaction.channel === 'card' ? randomDigits(12) : `TRF_${randomCode()}`;
+  if (to !== 'processed') return;
+  refund.refundedAt = refund.updatedAt;
+  let processedKobo = 0n;
+  for (const r of state.refundsOf(transaction)) if (r.status === 'processed') processedKobo += r.amountKobo;
+  assert(processedKobo <= transaction.amountKobo, 'refunds never exceed their transaction');
+  // A control move may already have reversed it (a chargeback, say): nothing more to show then.
+  if (processedKobo === transaction.amountKobo && transaction.status === 'success')
+    moveTransaction(state, transaction, 'reversed');
 }

@@ -2,7 +2,8 @@
  * Paystack's JSON shapes for the double's entities. Each endpoint's view follows the live response
  * (rails-notes A2–A5): `verify` carries `plan: null` where `fetch`/list carry `{}`, transfers embed
  * the recipient id on create and the full recipient on verify/fetch, and webhooks carry the
- * integration as an object with snake_case timestamps. Money leaves bigint here and only here.
+ * integration as an object with snake_case timestamps; refunds embed a trimmed transaction on create
+ * and its id elsewhere. Money leaves bigint here and only here.
  */
 import { assert } from '../../domain/assert.js';
 import {
@@ -12,6 +13,7 @@ import {
   type DedicatedAccount,
   type PaystackState,
   type Recipient,
+  type Refund,
   type Transaction,
   type Transfer,
 } from './state.js';
@@ -330,5 +332,117 @@ export function transferEventView(state: PaystackState, transfer: Transfer, doma
     gateway_response: transfer.gatewayResponse,
     created_at: iso(transfer.createdAt),
     updated_at: iso(transfer.updatedAt),
+  };
+}
+
+/** Who "initiated" every refund: the double's pretend merchant user. */
+const MERCHANT_EMAIL = 'developer@rampart-sandbox.test';
+/** Paystack quotes refunds as taking up to 10 working days; `expected_at` is that far out. */
+const REFUND_EXPECTED_MS = 14 * 24 * 60 * 60 * 1000;
+
+/** Card refunds go back through the card processor, everything else by instant transfer (docs' samples). */
+function refundProcessor(transaction: Transaction): string {
+  return transaction.channel === 'card' ? 'mpgs_zen' : 'instant-transfer';
+}
+
+/** The transaction as `POST /refund` embeds it (OpenAPI RefundCreateResponse). */
+function refundedTransactionView(state: PaystackState, transaction: Transaction, domain: string): Json {
+  const paidAt = transaction.paidAt === null ? null : iso(transaction.paidAt);
+  return {
+    id: transaction.id,
+    domain,
+    reference: transaction.reference,
+    amount: koboNumber(transaction.amountKobo),
+    paid_at: paidAt,
+    channel: transaction.channel,
+    currency: 'NGN',
+    authorization: { exp_month: null, exp_year: null, account_name: null },
+    customer: customerView(state.customerOf(transaction)),
+    plan: {},
+    subaccount: { currency: null },
+    split: {},
+    order_id: null,
+    paidAt,
+    pos_transaction_data: null,
+    source: null,
+    fees_breakdown: null,
+  };
+}
+
+/** `POST /refund` */
+export function refundCreatedView(state: PaystackState, refund: Refund, domain: string): Json {
+  return {
+    transaction: refundedTransactionView(state, state.transactionOf(refund), domain),
+    integration: INTEGRATION_ID,
+    deducted_amount: koboNumber(refund.amountKobo),
+    channel: null,
+    merchant_note: refund.merchantNote,
+    customer_note: refund.customerNote,
+    status: refund.status,
+    refunded_by: MERCHANT_EMAIL,
+    expected_at: iso(new Date(refund.createdAt.getTime() + REFUND_EXPECTED_MS)),
+    currency: 'NGN',
+    domain,
+    amount: koboNumber(refund.amountKobo),
+    fully_deducted: true,
+    id: refund.id,
+    createdAt: iso(refund.createdAt),
+    updatedAt: iso(refund.updatedAt),
+  };
+}
+
+/** `GET /refund/:id` and list items (OpenAPI RefundFetchResponse; `fully_deducted` is 1/0 there). */
+export function refundView(state: PaystackState, refund: Refund, domain: string): Json {
+  const transaction = state.transactionOf(refund);
+  return {
+    integration: INTEGRATION_ID,
+    transaction: transaction.id,
+    dispute: null,
+    settlement: null,
+    id: refund.id,
+    domain,
+    currency: 'NGN',
+    amount: koboNumber(refund.amountKobo),
+    status: refund.status,
+    refunded_at: refund.refundedAt === null ? null : iso(refund.refundedAt),
+    refunded_by: MERCHANT_EMAIL,
+    customer_note: refund.customerNote,
+    merchant_note: refund.merchantNote,
+    deducted_amount: koboNumber(refund.amountKobo),
+    fully_deducted: 1,
+    createdAt: iso(refund.createdAt),
+    bank_reference: refund.processorReference,
+    transaction_reference: transaction.reference,
+    // The retry sample shows the status in capitals here ("PROCESSING").
+    reason: refund.status.toUpperCase(),
+    customer: customerView(state.customerOf(transaction)),
+    refund_type: refund.amountKobo === transaction.amountKobo ? 'full' : 'partial',
+    transaction_amount: koboNumber(transaction.amountKobo),
+    initiated_by: MERCHANT_EMAIL,
+    refund_channel: refundProcessor(transaction),
+    session_id: null,
+    collect_account_number: false,
+  };
+}
+
+/**
+ * refund.* webhook data, exactly the documented shape (rails-notes A2, the refunds guide's samples):
+ * no refund id, `refund_reference` null until the processor answered, and `amount` a digit string
+ * except in `refund.failed`, where the sample has an integer (rails-notes A7.12).
+ */
+export function refundEventView(state: PaystackState, refund: Refund, domain: string): Json {
+  const transaction = state.transactionOf(refund);
+  const customer = state.customerOf(transaction);
+  const amount = koboNumber(refund.amountKobo);
+  return {
+    status: refund.status,
+    transaction_reference: transaction.reference,
+    refund_reference: refund.processorReference,
+    amount: refund.status === 'failed' ? amount : String(amount),
+    currency: 'NGN',
+    processor: refundProcessor(transaction),
+    customer: { first_name: customer.firstName, last_name: customer.lastName, email: customer.email },
+    integration: INTEGRATION_ID,
+    domain,
   };
 }

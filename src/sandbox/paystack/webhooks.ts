@@ -22,7 +22,7 @@ export type DeliveryStatus =
 export interface DeliveryRecord {
   readonly id: number;
   readonly event: string;
-  /** `data.reference` when the event has one: what a receiver deduplicates on. */
+  /** `data.reference` (`data.transaction_reference` for refunds) when the event has one: what a receiver deduplicates on. */
   readonly reference: string | null;
   readonly body: string;
   readonly signature: string;
@@ -94,7 +94,8 @@ export class WebhookSender {
   /** Records the event and starts its delivery according to the fault mode. */
   emit(event: string, data: Record<string, unknown>): void {
     const body = JSON.stringify({ event, data });
-    const reference = typeof data.reference === 'string' ? data.reference : null;
+    const named = data.reference ?? data.transaction_reference;
+    const reference = typeof named === 'string' ? named : null;
     const copies = this.mode === 'duplicate' ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) this.start(this.record(event, reference, body));
   }

@@ -12,6 +12,7 @@ import { HttpError } from '../../platform/http/errors.js';
 import type { SepContext } from '../context.js';
 import { SEP10_SECURITY } from '../auth.js';
 import { buildCatalog, type Catalog } from './catalog.js';
+import { createFirmQuote, feeBody, quoteBody, type FirmQuoteDeps } from './firm-quote.js';
 import {
   feeDetails,
   marketPrice,
@@ -34,15 +35,10 @@ import {
   QuoteResponse,
   type Fee,
 } from './schemas.js';
-import {
-  cacheQuote,
-  cachedQuote,
-  findQuote,
-  insertQuote,
-  isQuoteId,
-  type NewQuote,
-  type Quote,
-} from './store.js';
+import { cacheQuote, cachedQuote, findQuote, isQuoteId } from './store.js';
+
+// Moved to firm-quote.ts (shared with the hosted pages); still exported here for existing callers.
+export { expiryFor, quoteBody } from './firm-quote.js';
 
 /** The guard's 403 also carries SEP's `type`, which a plain ErrorBody would strip. */
 const AuthError = Type.Object({
@@ -50,9 +46,6 @@ const AuthError = Type.Object({
   code: Type.String(),
   type: Type.Optional(Type.String()),
 });
-
-/** Longest text accepted in `expire_after`; ISO 8601 with fraction and zone fits well within. */
-const EXPIRE_AFTER_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 function infoBody(catalog: Catalog): InfoResponse {
   const fiat = catalog.fiat;
@@ -68,24 +61,6 @@ function infoBody(catalog: Catalog): InfoResponse {
       },
       ...catalog.stellarAssets.map((asset) => ({ asset: asset.id })),
     ],
-  };
-}
-
-function feeBody(fee: {
-  asset: string;
-  totalMinor: bigint;
-  decimals: number;
-  details: Quote['feeDetails'];
-}): Fee {
-  const details = fee.details.map((d) => ({
-    name: d.name,
-    description: d.description,
-    amount: formatAmount(d.amountMinor, fee.decimals),
-  }));
-  return {
-    total: formatAmount(fee.totalMinor, fee.decimals),
-    asset: fee.asset,
-    ...(details.length > 0 ? { details } : {}),
   };
 }
 
@@ -110,92 +85,6 @@ function priceBody(priced: Priced): PriceResponse {
   };
 }
 
-export function quoteBody(quote: Quote): QuoteResponse {
-  return {
-    id: quote.id,
-    expires_at: quote.expiresAt.toISOString(),
-    total_price: quote.totalPriceText,
-    price: quote.priceText,
-    sell_asset: quote.sellAsset,
-    sell_amount: formatAmount(quote.sellAmountMinor, quote.sellDecimals),
-    ...(quote.sellDeliveryMethod === null ? {} : { sell_delivery_method: quote.sellDeliveryMethod }),
-    buy_asset: quote.buyAsset,
-    buy_amount: formatAmount(quote.buyAmountMinor, quote.buyDecimals),
-    ...(quote.buyDeliveryMethod === null ? {} : { buy_delivery_method: quote.buyDeliveryMethod }),
-    fee: feeBody({
-      asset: quote.feeAsset,
-      totalMinor: quote.feeTotalMinor,
-      decimals: quote.feeDecimals,
-      details: quote.feeDetails,
-    }),
-  };
-}
-
-/**
- * When the quote expires: the configured lifetime, or the wallet's `expire_after` when later —
- * but never beyond the longest lifetime (SEP-38: 400 when the requested expiry cannot be given).
- */
-export function expiryFor(
-  expireAfter: string | undefined,
-  now: Date,
-  ttlSeconds: number,
-  ttlMaxSeconds: number,
-): Date {
-  const standard = new Date(now.getTime() + ttlSeconds * 1000);
-  if (expireAfter === undefined) return standard;
-  if (!EXPIRE_AFTER_PATTERN.test(expireAfter))
-    throw new HttpError(400, 'invalid_request', 'expire_after: must be a UTC ISO 8601 date and time');
-  // SEP-38 asks for UTC; a time without a zone is read as UTC, not as the server's local time.
-  const hasZone = /(Z|[+-]\d{2}:\d{2})$/.test(expireAfter);
-  const requestedMs = Date.parse(hasZone ? expireAfter : `${expireAfter}Z`);
-  if (!Number.isFinite(requestedMs))
-    throw new HttpError(400, 'invalid_request', 'expire_after: not a real date and time');
-  const latestMs = now.getTime() + ttlMaxSeconds * 1000;
-  if (requestedMs > latestMs)
-    throw new HttpError(
-      400,
-      'invalid_request',
-      `expire_after: quotes last at most ${ttlMaxSeconds} s; ask for ${new Date(latestMs).toISOString()} or earlier`,
-    );
-  return requestedMs > standard.getTime() ? new Date(requestedMs) : standard;
-}
-
-function newQuote(
-  priced: Priced,
-  account: string,
-  context: NewQuote['context'],
-  now: Date,
-  expiresAt: Date,
-): NewQuote {
-  const { request, figures, market } = priced;
-  return {
-    account,
-    context,
-    sellAsset: request.sell.id,
-    sellAmountMinor: figures.sellMinor,
-    sellDecimals: request.sell.decimals,
-    sellDeliveryMethod: request.sellDeliveryMethod ?? null,
-    buyAsset: request.buy.id,
-    buyAmountMinor: figures.buyMinor,
-    buyDecimals: request.buy.decimals,
-    buyDeliveryMethod: request.buyDeliveryMethod ?? null,
-    countryCode: request.countryCode ?? null,
-    price: figures.price,
-    priceText: priceText(figures.price),
-    totalPriceText: priceText(figures.totalPrice),
-    marketRate: market.rate,
-    spreadBps: request.pair.spreadBps,
-    rateSource: market.source,
-    rateObservedAt: market.observedAt,
-    feeAsset: request.pair.fiat.id,
-    feeTotalMinor: figures.fee.totalMinor,
-    feeDecimals: request.pair.fiat.decimals,
-    feeDetails: feeDetails(figures.fee, request.pair, request.direction),
-    expiresAt,
-    createdAt: now,
-  };
-}
-
 const notFound = (): HttpError => new HttpError(404, 'quote_not_found', 'quote not found');
 
 export const sep38: FastifyPluginAsyncTypebox<SepContext> = async (app, ctx) => {
@@ -204,6 +93,14 @@ export const sep38: FastifyPluginAsyncTypebox<SepContext> = async (app, ctx) => 
   const logger = runtime.logger.child({ component: 'sep38' });
   const rates = rateSourceFor(config, logger);
   const maxAgeMs = config.sep38RateMaxAgeSeconds * 1000;
+  const quoteDeps: FirmQuoteDeps = {
+    db: runtime.database.db,
+    kv: runtime.kv,
+    logger,
+    catalog,
+    rates,
+    config,
+  };
   const tags = ['sep38'];
 
   app.get(
@@ -308,32 +205,16 @@ export const sep38: FastifyPluginAsyncTypebox<SepContext> = async (app, ctx) => 
     async (request, reply) => {
       const identity = request.sep10;
       assert(identity !== undefined, 'requireSep10 runs before POST /quote');
-      const now = ctx.now();
-      const read = readPriceRequest(catalog, request.body, true);
-      const expiresAt = expiryFor(
-        request.body.expire_after,
-        now,
-        config.sep38QuoteTtlSeconds,
-        config.sep38QuoteTtlMaxSeconds,
-      );
-      const priced = await priceRequest(read, rates, now, maxAgeMs);
-      const quote = await insertQuote(
-        runtime.database.db,
-        newQuote(priced, identity.sub, request.body.context, now, expiresAt),
-      );
-      const body = quoteBody(quote);
-      await cacheQuote(
-        runtime.kv,
-        quote.id,
-        { account: quote.account, body },
-        expiresAt.getTime() - now.getTime(),
-        logger,
-      );
+      const quote = await createFirmQuote(quoteDeps, {
+        account: identity.sub,
+        request: request.body,
+        now: ctx.now(),
+      });
       request.log.info(
         { quoteId: quote.id, sellAsset: quote.sellAsset, buyAsset: quote.buyAsset },
         'firm quote created',
       );
-      return reply.code(201).send(body);
+      return reply.code(201).send(quoteBody(quote));
     },
   );
 

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DoubleContext } from '../context.js';
 import type { FaultSettings, Kobo, PaystackControl, QuietTransactionStatus } from '../control.js';
 import { bodyOf, refuse } from '../http.js';
-import type { TransferOutcome } from '../operations.js';
+import type { RefundOutcome, TransferOutcome } from '../operations.js';
 import type { WebhookMode } from '../webhooks.js';
 
 // Maps, not object literals: a path segment like `constructor` must not find a prototype member.
@@ -21,6 +21,12 @@ const TRANSFER_OUTCOMES: ReadonlyMap<string, TransferOutcome> = new Map([
   ['succeed', 'success'],
   ['fail', 'failed'],
   ['reverse', 'reversed'],
+]);
+
+const REFUND_OUTCOMES: ReadonlyMap<string, RefundOutcome> = new Map([
+  ['processing', 'processing'],
+  ['process', 'processed'],
+  ['fail', 'failed'],
 ]);
 
 function amountOf(value: unknown): Kobo {
@@ -38,6 +44,7 @@ function readFaults(body: Record<string, unknown>): FaultSettings {
   const settings: { -readonly [K in keyof FaultSettings]: FaultSettings[K] } = {};
   if (body.webhooks !== undefined) settings.webhooks = body.webhooks as WebhookMode;
   if (body.delayMs !== undefined) settings.delayMs = body.delayMs as number;
+  if (body.refundsAuto !== undefined) settings.refundsAuto = body.refundsAuto as boolean;
   const failNext = body.failNext;
   if (failNext !== undefined && failNext !== null) {
     if (typeof failNext !== 'object') refuse(400, 'failNext must be {path, status}');
@@ -88,6 +95,12 @@ export async function controlRoutes(
       return control.settleTransfer(request.params.reference, outcome);
     },
   );
+
+  app.post<{ Params: { id: string; action: string } }>('/_sandbox/refunds/:id/:action', async (request) => {
+    const outcome = REFUND_OUTCOMES.get(request.params.action);
+    if (outcome === undefined) refuse(404, 'action must be processing, process or fail');
+    return control.settleRefund(request.params.id, outcome);
+  });
 
   app.post<{ Params: { accountNumber: string } }>(
     '/_sandbox/dedicated_accounts/:accountNumber/transfer',

@@ -1,0 +1,1 @@
+export { sep24, infoBody, INTERACTIVE_PATH } from './plugin.js';
