@@ -745,16 +745,21 @@ describe.each(databaseKinds)('SEP-6 on %s', (kind) => {
       });
 
       it('moves a withdrawal refused after it was opened (a race) to error, never leaving it usable', async () => {
-        // The bank answers the check, then cannot be reached when the flow asks again to store it.
+        // The bank is asked once; the customer's KYC is revoked between that check and the store.
         const deps = transferDeps(createSepContext(test.runtime, JWT_SECRET));
         const real = deps.paystack;
         if (real === undefined) throw new Error('no Paystack client');
         let asked = 0;
-        const flaky = {
+        const revoking = {
           resolveAccount: async (accountNumber: string, bankCode: string) => {
             asked += 1;
-            if (asked === 1) return real.resolveAccount(accountNumber, bankCode);
-            return { outcome: 'unknown', error: { kind: 'timeout' } };
+            const answer = await real.resolveAccount(accountNumber, bankCode);
+            await db()
+              .updateTable('customers')
+              .set({ rejected_message: 'revoked' })
+              .where('subject', '=', g)
+              .execute();
+            return answer;
           },
         } as unknown as PaystackClient;
         const identity = {
@@ -770,7 +775,7 @@ describe.each(databaseKinds)('SEP-6 on %s', (kind) => {
         const before = await counts();
         await expect(
           withdrawSep6(
-            { ...deps, paystack: flaky },
+            { ...deps, paystack: revoking },
             {
               identity,
               exchange: false,
@@ -780,8 +785,8 @@ describe.each(databaseKinds)('SEP-6 on %s', (kind) => {
               destExtra: OWN_BANK.dest_extra,
             },
           ),
-        ).rejects.toMatchObject({ statusCode: 503 });
-        expect(asked).toBe(2);
+        ).resolves.toMatchObject({ ok: false, body: { type: 'customer_info_status', status: 'denied' } });
+        expect(asked).toBe(1);
         const after = await counts();
         expect(after.transactions).toBe(before.transactions + 1);
         const closed = await db()
@@ -796,7 +801,11 @@ describe.each(databaseKinds)('SEP-6 on %s', (kind) => {
           withdraw_memo: null,
           payout_account_ciphertext: null,
         });
-        expect(closed.status_message).toContain('could not be reached');
+        await db()
+          .updateTable('customers')
+          .set({ rejected_message: null })
+          .where('subject', '=', g)
+          .execute();
       });
     });
   });

@@ -237,18 +237,47 @@ async function kycName(deps: TransferDeps, customerId: string): Promise<string |
 export type BankCheck = { ok: true; accountName: string } | { ok: false; status: 400 | 503; message: string };
 
 /**
- * Resolves the bank account through Paystack and matches its name against the customer's KYC
- * name; on a match stores it (encrypted) on the withdrawal. A mismatch stops the flow.
+ * Resolves a bank account through Paystack and matches its name against the customer's KYC name,
+ * writing nothing: a refusal leaves no trace. The owner's name is never repeated in a refusal — a
+ * lookup must not tell anyone who holds an account number.
  */
-export async function setPayoutAccount(
+export async function resolvePayoutAccount(
   deps: TransferDeps,
-  transactionId: string,
+  customerId: string,
   input: { readonly bankCode: string; readonly accountNumber: string },
 ): Promise<BankCheck> {
   if (!isBankCode(input.bankCode))
     return { ok: false, status: 400, message: 'bank: choose your bank from the list' };
   if (!isNuban(input.accountNumber))
     return { ok: false, status: 400, message: 'account number: a Nigerian account number has 10 digits' };
+  if (deps.paystack === undefined)
+    return { ok: false, status: 503, message: 'bank payouts are not available right now' };
+  const resolved = await deps.paystack.resolveAccount(input.accountNumber, input.bankCode);
+  if (resolved.outcome === 'unknown')
+    return { ok: false, status: 503, message: 'the bank could not be reached; try again in a minute' };
+  if (resolved.outcome !== 'resolved')
+    return { ok: false, status: 400, message: 'this account number was not found at that bank' };
+  const name = await kycName(deps, customerId);
+  if (name === undefined) return { ok: false, status: 400, message: 'your name is not verified yet' };
+  if (!matchNames(name, resolved.accountName).matched)
+    return {
+      ok: false,
+      status: 400,
+      message: 'the name on this account does not match your verified name; use an account in your own name',
+    };
+  return { ok: true, accountName: resolved.accountName };
+}
+
+/**
+ * Resolves and matches the bank account (`resolvePayoutAccount`), then stores it, encrypted, on the
+ * withdrawal. `resolvedName` skips a second Paystack lookup when the caller resolved it just before.
+ */
+export async function setPayoutAccount(
+  deps: TransferDeps,
+  transactionId: string,
+  input: { readonly bankCode: string; readonly accountNumber: string },
+  resolvedName?: string,
+): Promise<BankCheck> {
   const row = await deps.db
     .selectFrom('transactions')
     .selectAll()
@@ -257,36 +286,24 @@ export async function setPayoutAccount(
   if (row?.kind !== 'withdrawal') return { ok: false, status: 400, message: 'not a withdrawal' };
   if (row.status !== 'incomplete')
     return { ok: false, status: 400, message: `the withdrawal is already ${row.status}` };
-  if (deps.paystack === undefined)
-    return { ok: false, status: 503, message: 'bank payouts are not available right now' };
   const subject = row.auth_memo === null ? (row.auth_account ?? '') : `${row.auth_account}:${row.auth_memo}`;
   const standing = await customerStanding(deps, deps.db, subject);
   if (standing.customer === undefined || standing.tier === 0)
     throw new CustomerInfoNeeded(
-      'needs_info',
+      standing.snapshot.rejectedMessage === null ? 'needs_info' : 'denied',
       'identity verification (SEP-12) is needed before a withdrawal',
     );
-  const resolved = await deps.paystack.resolveAccount(input.accountNumber, input.bankCode);
-  if (resolved.outcome === 'unknown')
-    return { ok: false, status: 503, message: 'the bank could not be reached; try again in a minute' };
-  if (resolved.outcome !== 'resolved')
-    return { ok: false, status: 400, message: 'this account number was not found at that bank' };
-  const name = await kycName(deps, standing.customer.id);
-  if (name === undefined) return { ok: false, status: 400, message: 'your name is not verified yet' };
-  const match = matchNames(name, resolved.accountName);
-  if (!match.matched)
-    return {
-      ok: false,
-      status: 400,
-      // The owner's name is not repeated: a lookup must not tell anyone who holds an account number.
-      message: 'the name on this account does not match your verified name; use an account in your own name',
-    };
+  const check: BankCheck =
+    resolvedName === undefined
+      ? await resolvePayoutAccount(deps, standing.customer.id, input)
+      : { ok: true, accountName: resolvedName };
+  if (!check.ok) return check;
   const account: PayoutAccount = {
     bankCode: input.bankCode,
     accountNumber: input.accountNumber,
-    accountName: resolved.accountName,
+    accountName: check.accountName,
   };
-  await deps.db
+  const stored = await deps.db
     .updateTable('transactions')
     .set({
       customer_id: standing.customer.id,
@@ -299,8 +316,10 @@ export async function setPayoutAccount(
     })
     .where('id', '=', transactionId)
     .where('status', '=', 'incomplete')
-    .execute();
-  return { ok: true, accountName: resolved.accountName };
+    .executeTakeFirst();
+  if (stored.numUpdatedRows === 0n)
+    return { ok: false, status: 400, message: 'the withdrawal moved on meanwhile' };
+  return check;
 }
 
 const MEMO_ATTEMPTS_MAX = 5;

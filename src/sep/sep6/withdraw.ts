@@ -241,9 +241,10 @@ async function requestPayment(
   opened: TransactionRow,
   checked: CheckedRequest,
   actor: string,
+  accountName: string,
 ): Promise<TransactionRow> {
   try {
-    const set = await setPayoutAccount(deps, opened.id, checked.bank);
+    const set = await setPayoutAccount(deps, opened.id, checked.bank, accountName);
     if (!set.ok)
       throw new HttpError(
         set.status,
@@ -275,7 +276,7 @@ export async function withdrawSep6(
   const usage = await withdrawalUsage(deps.db, standing.customer.id);
   const limit = checkLimits(standing.limits, usage, grossKobo);
   if (!limit.ok) throw refuse(`amount: ${limit.reason}`);
-  await checkBankAccount(deps, standing.customer.id, checked.bank);
+  const accountName = await checkBankAccount(deps, standing.customer.id, checked.bank);
 
   const actor = `sep6:${subject}`;
   const opened = await openWithdrawal(deps, {
@@ -294,7 +295,7 @@ export async function withdrawSep6(
   });
   let row: TransactionRow;
   try {
-    row = await requestPayment(deps, opened, checked, actor);
+    row = await requestPayment(deps, opened, checked, actor, accountName);
   } catch (error) {
     // Only a concurrent change of the customer gets here (their standing was checked above).
     if (!(error instanceof CustomerInfoNeeded)) throw error;
