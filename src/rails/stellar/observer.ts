@@ -241,6 +241,9 @@ export function createObserver(options: ObserverOptions): Observer {
         },
         'payment quarantined',
       );
+    // The embedded database answers without real I/O: without a turn for the event loop here, a page
+    // or burst of payments would hold off HTTP requests, the outbox and the lease renewal for seconds.
+    await yieldToEventLoop();
   }
 
   async function storeWithRetries(
@@ -484,4 +487,10 @@ function assertBackoff(policy: BackoffPolicy, what: string): void {
       policy.capMs >= policy.baseMs,
     `${what} needs integer baseMs > 0 and capMs ≥ baseMs`,
   );
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    setImmediate(resolve);
+  });
 }
