@@ -18,6 +18,32 @@ export const DISTRIBUTION = 'assets:stellar:distribution';
 export const ACCOUNT_CREATION = 'expenses:stellar:account-creation';
 const NGN = 'NGN';
 
+/** One movement between two accounts: `debit` gains `amountMinor`, `credit` gives it. */
+export interface Movement {
+  readonly debit: string;
+  readonly credit: string;
+  readonly currency: string;
+  readonly amountMinor: bigint;
+  readonly reference: string;
+  readonly description: string;
+  readonly kind: string;
+  readonly transactionId?: string | null | undefined;
+}
+
+export function postMovement(trx: Transaction<Tables>, m: Movement): Promise<PostedJournal> {
+  return postJournal(
+    trx,
+    journal(
+      [
+        { account: m.debit, currency: m.currency, amountMinor: m.amountMinor },
+        { account: m.credit, currency: m.currency, amountMinor: -m.amountMinor },
+      ],
+      { reference: m.reference, description: m.description },
+    ),
+    { kind: m.kind, ...(m.transactionId == null ? {} : { transactionId: m.transactionId }) },
+  );
+}
+
 /** Naira arrived at Paystack for this deposit (one journal per Paystack charge). */
 export function postFunded(
   trx: Transaction<Tables>,
@@ -25,17 +51,16 @@ export function postFunded(
   chargeReference: string,
   paidKobo: bigint,
 ): Promise<PostedJournal> {
-  return postJournal(
-    trx,
-    journal(
-      [
-        { account: PAYSTACK_CLEARING, currency: NGN, amountMinor: paidKobo },
-        { account: CUSTOMER_DEPOSITS, currency: NGN, amountMinor: -paidKobo },
-      ],
-      { reference: `paystack:charge:${chargeReference}`, description: 'deposit paid' },
-    ),
-    { kind: 'deposit.funded', transactionId },
-  );
+  return postMovement(trx, {
+    debit: PAYSTACK_CLEARING,
+    credit: CUSTOMER_DEPOSITS,
+    currency: NGN,
+    amountMinor: paidKobo,
+    reference: `paystack:charge:${chargeReference}`,
+    description: 'deposit paid',
+    kind: 'deposit.funded',
+    transactionId,
+  });
 }
 
 /** Naira that matched no deposit: held in suspense for an operator. */
@@ -44,17 +69,15 @@ export function postUnmatched(
   chargeReference: string,
   paidKobo: bigint,
 ): Promise<PostedJournal> {
-  return postJournal(
-    trx,
-    journal(
-      [
-        { account: PAYSTACK_CLEARING, currency: NGN, amountMinor: paidKobo },
-        { account: UNMATCHED_PAYMENTS, currency: NGN, amountMinor: -paidKobo },
-      ],
-      { reference: `paystack:charge:${chargeReference}`, description: 'payment matched no deposit' },
-    ),
-    { kind: 'deposit.unmatched' },
-  );
+  return postMovement(trx, {
+    debit: PAYSTACK_CLEARING,
+    credit: UNMATCHED_PAYMENTS,
+    currency: NGN,
+    amountMinor: paidKobo,
+    reference: `paystack:charge:${chargeReference}`,
+    description: 'payment matched no deposit',
+    kind: 'deposit.unmatched',
+  });
 }
 
 export interface Delivered {
@@ -94,17 +117,16 @@ export function postAccountCreated(
   transactionId: string,
   startingStroops: bigint,
 ): Promise<PostedJournal> {
-  return postJournal(
-    trx,
-    journal(
-      [
-        { account: ACCOUNT_CREATION, currency: 'XLM', amountMinor: startingStroops },
-        { account: DISTRIBUTION, currency: 'XLM', amountMinor: -startingStroops },
-      ],
-      { reference: `deposit:${transactionId}:account-created`, description: 'destination account created' },
-    ),
-    { kind: 'deposit.account_created', transactionId },
-  );
+  return postMovement(trx, {
+    debit: ACCOUNT_CREATION,
+    credit: DISTRIBUTION,
+    currency: 'XLM',
+    amountMinor: startingStroops,
+    reference: `deposit:${transactionId}:account-created`,
+    description: 'destination account created',
+    kind: 'deposit.account_created',
+    transactionId,
+  });
 }
 
 /** Naira returned to the customer through Paystack. */
@@ -114,15 +136,14 @@ export function postRefunded(
   refundId: string,
   amountKobo: bigint,
 ): Promise<PostedJournal> {
-  return postJournal(
-    trx,
-    journal(
-      [
-        { account: CUSTOMER_DEPOSITS, currency: NGN, amountMinor: amountKobo },
-        { account: PAYSTACK_CLEARING, currency: NGN, amountMinor: -amountKobo },
-      ],
-      { reference: `paystack:refund:${refundId}`, description: 'deposit refunded' },
-    ),
-    { kind: 'deposit.refunded', transactionId },
-  );
+  return postMovement(trx, {
+    debit: CUSTOMER_DEPOSITS,
+    credit: PAYSTACK_CLEARING,
+    currency: NGN,
+    amountMinor: amountKobo,
+    reference: `paystack:refund:${refundId}`,
+    description: 'deposit refunded',
+    kind: 'deposit.refunded',
+    transactionId,
+  });
 }

@@ -8,7 +8,7 @@ import type { Transaction } from 'kysely';
 import type { Tables } from '../../platform/db/schema.js';
 import { journal, type Posting } from '../../domain/ledger.js';
 import { postJournal, type PostedJournal } from '../../platform/ledger-store.js';
-import { CONVERSION, DISTRIBUTION, PAYSTACK_CLEARING } from '../deposit/ledger.js';
+import { CONVERSION, DISTRIBUTION, PAYSTACK_CLEARING, postMovement } from '../deposit/ledger.js';
 
 export const CUSTOMER_WITHDRAWALS = 'liabilities:customers:withdrawals';
 export const UNMATCHED_STELLAR = 'liabilities:suspense:unmatched-stellar';
@@ -26,28 +26,17 @@ export function postReceived(
   payment: { readonly id: string; readonly asset: string; readonly amountStroops: bigint },
   transactionId: string | null,
 ): Promise<PostedJournal> {
-  const currency = ledgerCurrencyOf(payment.asset);
-  return postJournal(
-    trx,
-    journal(
-      [
-        { account: DISTRIBUTION, currency, amountMinor: payment.amountStroops },
-        {
-          account: transactionId === null ? UNMATCHED_STELLAR : CUSTOMER_WITHDRAWALS,
-          currency,
-          amountMinor: -payment.amountStroops,
-        },
-      ],
-      {
-        reference: `stellar:payment:${payment.id}`,
-        description: transactionId === null ? 'payment matched no withdrawal' : 'withdrawal received',
-      },
-    ),
-    {
-      kind: transactionId === null ? 'withdrawal.unmatched' : 'withdrawal.received',
-      ...(transactionId === null ? {} : { transactionId }),
-    },
-  );
+  const matched = transactionId !== null;
+  return postMovement(trx, {
+    debit: DISTRIBUTION,
+    credit: matched ? CUSTOMER_WITHDRAWALS : UNMATCHED_STELLAR,
+    currency: ledgerCurrencyOf(payment.asset),
+    amountMinor: payment.amountStroops,
+    reference: `stellar:payment:${payment.id}`,
+    description: matched ? 'withdrawal received' : 'payment matched no withdrawal',
+    kind: matched ? 'withdrawal.received' : 'withdrawal.unmatched',
+    transactionId,
+  });
 }
 
 export interface PaidOut {
@@ -115,23 +104,14 @@ export function postStellarRefund(
     readonly transactionId: string | null;
   },
 ): Promise<PostedJournal> {
-  const currency = ledgerCurrencyOf(refund.asset);
-  return postJournal(
-    trx,
-    journal(
-      [
-        {
-          account: refund.fromSuspense ? UNMATCHED_STELLAR : CUSTOMER_WITHDRAWALS,
-          currency,
-          amountMinor: refund.amountStroops,
-        },
-        { account: DISTRIBUTION, currency, amountMinor: -refund.amountStroops },
-      ],
-      { reference: `stellar:refund:${refund.key}`, description: 'refunded on Stellar' },
-    ),
-    {
-      kind: 'withdrawal.refunded',
-      ...(refund.transactionId === null ? {} : { transactionId: refund.transactionId }),
-    },
-  );
+  return postMovement(trx, {
+    debit: refund.fromSuspense ? UNMATCHED_STELLAR : CUSTOMER_WITHDRAWALS,
+    credit: DISTRIBUTION,
+    currency: ledgerCurrencyOf(refund.asset),
+    amountMinor: refund.amountStroops,
+    reference: `stellar:refund:${refund.key}`,
+    description: 'refunded on Stellar',
+    kind: 'withdrawal.refunded',
+    transactionId: refund.transactionId,
+  });
 }
