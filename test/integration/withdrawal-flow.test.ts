@@ -7,108 +7,46 @@
  * asserts exactly one payout per completed withdrawal and a balanced ledger.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openWithdrawal,
-  requestWithdrawalPayment,
-  setPayoutAccount,
-} from '../../src/flows/withdrawal/open.js';
-import { createWithdrawalObserver } from '../../src/flows/withdrawal/observer.js';
-import { receivingAccountOf } from '../../src/flows/withdrawal/receiving.js';
+import { openWithdrawal, setPayoutAccount } from '../../src/flows/withdrawal/open.js';
 import { runWithdrawalSweep } from '../../src/flows/withdrawal/sweep.js';
 import { transactionJson } from '../../src/flows/transfers/view.js';
-import type { TransactionRow } from '../../src/flows/state-machine.js';
-import type { Observer } from '../../src/rails/stellar/observer.js';
 import { databaseKinds } from '../support/databases.js';
-import { startDepositHarness, type DepositHarness } from '../support/deposit-harness.js';
+import { startWithdrawalHarness, type WithdrawalHarness } from '../support/withdrawal-harness.js';
 import { sendPayment } from '../support/stellar-wallet.js';
 
-const BANK = { bankCode: '058', accountNumber: '0123456789' }; // ADAEZE CHIOMA OKAFOR on the double
-
 describe.each(databaseKinds)('withdrawals on %s', (kind) => {
-  let h: DepositHarness;
-  let observer: Observer;
-  let receiving: string;
+  let h: WithdrawalHarness;
 
   beforeAll(async () => {
-    h = await startDepositHarness(kind, { WITHDRAW_UNDERPAYMENT: 'refund' });
-    await h.verify(h.wallet.publicKey());
-    receiving = receivingAccountOf(h.test.runtime.config) ?? '';
-    const created = createWithdrawalObserver(h.context);
-    if (created === undefined) throw new Error('no observer');
-    observer = created;
-    await observer.start();
+    h = await startWithdrawalHarness(kind, { WITHDRAW_UNDERPAYMENT: 'refund' });
   }, 60_000);
 
   afterAll(async () => {
-    await observer.stop();
     await h.close();
   });
 
   const db = () => h.test.runtime.database.db;
-  const row = async (id: string): Promise<TransactionRow> =>
-    db().selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-
-  async function awaitingPayment(amount = '5000'): Promise<TransactionRow> {
-    const opened = await openWithdrawal(h.deps, {
-      protocol: 'sep24',
-      identity: h.identityOf(h.wallet.publicKey()),
-      assetCode: 'NGNC',
-      amount,
-    });
-    const bank = await setPayoutAccount(h.deps, opened.id, BANK);
-    expect(bank).toMatchObject({ ok: true, accountName: 'ADAEZE CHIOMA OKAFOR' });
-    return requestWithdrawalPayment(h.deps, opened.id, { actor: 'test', receivingAccount: receiving });
-  }
-
-  async function walletPays(
-    w: TransactionRow,
-    amount: string,
-    memo: string | null = w.withdraw_memo,
-  ): Promise<void> {
-    await sendPayment(h.sandbox.horizon.url, h.sandbox.horizon.networkPassphrase, h.wallet, {
-      to: receiving,
-      asset: h.ngnAsset,
-      amount,
-      memoId: memo,
-    });
-  }
-
-  /** Waits for the observer and runs the outbox until `done` holds. */
-  async function settle(done: () => Promise<boolean>, what: string): Promise<void> {
-    for (let i = 0; i < 100; i += 1) {
-      await h.drain();
-      if (await done()) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await db().updateTable('jobs').set({ run_at: new Date() }).where('state', '=', 'pending').execute();
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
-
-  const statusIs = (id: string, status: string) => async () => (await row(id)).status === status;
-  const transfersTo = () =>
-    (h.sandbox.paystack.control.snapshot() as { transfers: { reference: string; status: string }[] })
-      .transfers;
 
   async function expectBalancedLedger(): Promise<void> {
     expect(await h.imbalance()).toEqual([]);
   }
 
   it('pays out once: memo matched, Paystack transfer, transfer.success → completed', async () => {
-    const w = await awaitingPayment('5000');
+    const w = await h.awaitingPayment('5000');
     expect(w).toMatchObject({
       status: 'pending_user_transfer_start',
-      withdraw_anchor_account: receiving,
+      withdraw_anchor_account: h.receiving,
       amount_out_minor: '495000',
       amount_fee_minor: '5000',
     });
     expect(w.withdraw_memo).toMatch(/^[0-9]+$/);
-    await walletPays(w, '5000');
-    await settle(statusIs(w.id, 'pending_external'), 'the payout');
+    await h.walletPays(w, '5000');
+    await h.settle(h.statusIs(w.id, 'pending_external'), 'the payout');
     h.sandbox.paystack.control.settleTransfer(w.payout_reference ?? '', 'success');
-    await settle(statusIs(w.id, 'completed'), 'completion');
-    const mine = transfersTo().filter((t) => t.reference === w.payout_reference);
+    await h.settle(h.statusIs(w.id, 'completed'), 'completion');
+    const mine = h.transfersOf(w.payout_reference);
     expect(mine).toHaveLength(1);
-    const done = await row(w.id);
+    const done = await h.row(w.id);
     expect(transactionJson(h.deps, done)).toMatchObject({
       kind: 'withdrawal',
       status: 'completed',
@@ -121,13 +59,13 @@ describe.each(databaseKinds)('withdrawals on %s', (kind) => {
 
   it('a failed transfer sends the asset back on Stellar → refunded', async () => {
     const before = await h.balanceStroops(h.wallet.publicKey(), h.ngnAsset);
-    const w = await awaitingPayment('1000');
-    await walletPays(w, '1000');
-    await settle(statusIs(w.id, 'pending_external'), 'the payout');
+    const w = await h.awaitingPayment('1000');
+    await h.walletPays(w, '1000');
+    await h.settle(h.statusIs(w.id, 'pending_external'), 'the payout');
     h.sandbox.paystack.control.settleTransfer(w.payout_reference ?? '', 'failed');
-    await settle(statusIs(w.id, 'refunded'), 'the refund');
+    await h.settle(h.statusIs(w.id, 'refunded'), 'the refund');
     expect(await h.balanceStroops(h.wallet.publicKey(), h.ngnAsset)).toBe(before);
-    expect(transactionJson(h.deps, await row(w.id)).refunds).toMatchObject({
+    expect(transactionJson(h.deps, await h.row(w.id)).refunds).toMatchObject({
       amount_refunded: '1000.0000000',
       payments: [{ id_type: 'stellar' }],
     });
@@ -135,87 +73,87 @@ describe.each(databaseKinds)('withdrawals on %s', (kind) => {
   }, 60_000);
 
   it('a transfer reversed after success is refunded too', async () => {
-    const w = await awaitingPayment('1100');
-    await walletPays(w, '1100');
-    await settle(statusIs(w.id, 'pending_external'), 'the payout');
+    const w = await h.awaitingPayment('1100');
+    await h.walletPays(w, '1100');
+    await h.settle(h.statusIs(w.id, 'pending_external'), 'the payout');
     h.sandbox.paystack.control.settleTransfer(w.payout_reference ?? '', 'success');
-    await settle(statusIs(w.id, 'completed'), 'completion');
+    await h.settle(h.statusIs(w.id, 'completed'), 'completion');
     h.sandbox.paystack.control.settleTransfer(w.payout_reference ?? '', 'reversed');
-    await settle(statusIs(w.id, 'refunded'), 'the refund after reversal');
+    await h.settle(h.statusIs(w.id, 'refunded'), 'the refund after reversal');
     await expectBalancedLedger();
   }, 60_000);
 
   it('duplicated and lost transfer webhooks: one payout, completed by reconciliation', async () => {
-    const w = await awaitingPayment('1200');
-    await walletPays(w, '1200');
-    await settle(statusIs(w.id, 'pending_external'), 'the payout');
+    const w = await h.awaitingPayment('1200');
+    await h.walletPays(w, '1200');
+    await h.settle(h.statusIs(w.id, 'pending_external'), 'the payout');
     h.sandbox.paystack.control.setFaults({ webhooks: 'drop' });
     try {
       h.sandbox.paystack.control.settleTransfer(w.payout_reference ?? '', 'success');
       await h.drain();
-      expect((await row(w.id)).status).toBe('pending_external');
+      expect((await h.row(w.id)).status).toBe('pending_external');
     } finally {
       h.sandbox.paystack.control.setFaults({ webhooks: 'none' });
     }
     await runWithdrawalSweep(h.deps);
-    expect((await row(w.id)).status).toBe('completed');
-    expect(transfersTo().filter((t) => t.reference === w.payout_reference)).toHaveLength(1);
+    expect((await h.row(w.id)).status).toBe('completed');
+    expect(h.transfersOf(w.payout_reference)).toHaveLength(1);
     await expectBalancedLedger();
   }, 60_000);
 
   it('a transfer whose outcome is unknown is verified, never sent twice', async () => {
-    const w = await awaitingPayment('1300');
+    const w = await h.awaitingPayment('1300');
     h.sandbox.paystack.control.setFaults({ timeoutNext: { path: '/transfer', landed: true, hangMs: 200 } });
-    await walletPays(w, '1300');
-    await settle(statusIs(w.id, 'pending_external'), 'the payout after a timeout');
-    expect(transfersTo().filter((t) => t.reference === w.payout_reference)).toHaveLength(1);
+    await h.walletPays(w, '1300');
+    await h.settle(h.statusIs(w.id, 'pending_external'), 'the payout after a timeout');
+    expect(h.transfersOf(w.payout_reference)).toHaveLength(1);
     h.sandbox.paystack.control.settleTransfer(w.payout_reference ?? '', 'success');
-    await settle(statusIs(w.id, 'completed'), 'completion');
+    await h.settle(h.statusIs(w.id, 'completed'), 'completion');
     await expectBalancedLedger();
   }, 60_000);
 
   it('over-payment: paid out for the amount asked, the excess sent back', async () => {
     const before = await h.balanceStroops(h.wallet.publicKey(), h.ngnAsset);
-    const w = await awaitingPayment('1400');
-    await walletPays(w, '1500');
-    await settle(statusIs(w.id, 'pending_external'), 'the payout');
-    await settle(
+    const w = await h.awaitingPayment('1400');
+    await h.walletPays(w, '1500');
+    await h.settle(h.statusIs(w.id, 'pending_external'), 'the payout');
+    await h.settle(
       async () =>
         (await h.balanceStroops(h.wallet.publicKey(), h.ngnAsset)) === (before ?? 0n) - 14_000_000_000n,
       'the excess refund',
     );
     h.sandbox.paystack.control.settleTransfer(w.payout_reference ?? '', 'success');
-    await settle(statusIs(w.id, 'completed'), 'completion');
+    await h.settle(h.statusIs(w.id, 'completed'), 'completion');
     await expectBalancedLedger();
   }, 60_000);
 
   it('under-payment is refunded (WITHDRAW_UNDERPAYMENT=refund), nothing paid out', async () => {
-    const w = await awaitingPayment('1600');
-    await walletPays(w, '1000');
-    await settle(statusIs(w.id, 'refunded'), 'the refund');
-    expect(transfersTo().filter((t) => t.reference === w.payout_reference)).toHaveLength(0);
+    const w = await h.awaitingPayment('1600');
+    await h.walletPays(w, '1000');
+    await h.settle(h.statusIs(w.id, 'refunded'), 'the refund');
+    expect(h.transfersOf(w.payout_reference)).toHaveLength(0);
     await expectBalancedLedger();
   }, 60_000);
 
   it('a payment after the deadline is refunded, never paid out', async () => {
-    const w = await awaitingPayment('1700');
+    const w = await h.awaitingPayment('1700');
     await db()
       .updateTable('transactions')
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', w.id)
       .execute();
     await runWithdrawalSweep(h.deps);
-    expect((await row(w.id)).status).toBe('expired');
-    await walletPays(w, '1700');
-    await settle(statusIs(w.id, 'refunded'), 'the late refund');
-    expect(transfersTo().filter((t) => t.reference === w.payout_reference)).toHaveLength(0);
+    expect((await h.row(w.id)).status).toBe('expired');
+    await h.walletPays(w, '1700');
+    await h.settle(h.statusIs(w.id, 'refunded'), 'the late refund');
+    expect(h.transfersOf(w.payout_reference)).toHaveLength(0);
     await expectBalancedLedger();
   }, 60_000);
 
   it('an unknown memo is held in suspense with no payout', async () => {
-    const before = transfersTo().length;
-    await walletPays({ withdraw_memo: '123' } as TransactionRow, '10');
-    await settle(async () => {
+    const before = h.transfers().length;
+    await h.walletPays({ withdraw_memo: '123' }, '10');
+    await h.settle(async () => {
       const b = await db()
         .selectFrom('ledger_balances')
         .selectAll()
@@ -223,28 +161,28 @@ describe.each(databaseKinds)('withdrawals on %s', (kind) => {
         .executeTakeFirst();
       return b !== undefined;
     }, 'the suspense posting');
-    expect(transfersTo().length).toBe(before);
+    expect(h.transfers().length).toBe(before);
     await expectBalancedLedger();
   }, 60_000);
 
   it('a payment in the wrong asset is sent back and never counts toward the amount owed', async () => {
-    const w = await awaitingPayment('1000');
+    const w = await h.awaitingPayment('1000');
     const usdcBefore = await h.balanceStroops(h.wallet.publicKey(), h.usdcAsset);
     await sendPayment(h.sandbox.horizon.url, h.sandbox.horizon.networkPassphrase, h.wallet, {
-      to: receiving,
+      to: h.receiving,
       asset: h.usdcAsset,
       amount: '999',
       memoId: w.withdraw_memo,
     });
-    await settle(
+    await h.settle(
       async () => (await h.balanceStroops(h.wallet.publicKey(), h.usdcAsset)) === usdcBefore,
       'the USDC to come back',
     );
-    expect((await row(w.id)).status).toBe('pending_user_transfer_start');
+    expect((await h.row(w.id)).status).toBe('pending_user_transfer_start');
     // 1 NGNC of the 1000 asked is an under-payment, whatever USDC came before: refunded, no payout.
-    await walletPays(w, '1');
-    await settle(statusIs(w.id, 'refunded'), 'the under-payment refund');
-    expect(transfersTo().filter((t) => t.reference === w.payout_reference)).toHaveLength(0);
+    await h.walletPays(w, '1');
+    await h.settle(h.statusIs(w.id, 'refunded'), 'the under-payment refund');
+    expect(h.transfersOf(w.payout_reference)).toHaveLength(0);
     await expectBalancedLedger();
   }, 60_000);
 
@@ -257,92 +195,53 @@ describe.each(databaseKinds)('withdrawals on %s', (kind) => {
     });
     const bank = await setPayoutAccount(h.deps, opened.id, { bankCode: '044', accountNumber: '0001234567' });
     expect(bank).toMatchObject({ ok: false, status: 400 });
-    expect((await row(opened.id)).payout_account_ciphertext).toBeNull();
+    expect((await h.row(opened.id)).payout_account_ciphertext).toBeNull();
   });
 });
 
 describe.each(databaseKinds)('withdrawals waiting for a top-up on %s', (kind) => {
-  let h: DepositHarness;
-  let observer: Observer;
-  let receiving: string;
+  let h: WithdrawalHarness;
 
   beforeAll(async () => {
-    h = await startDepositHarness(kind, { WITHDRAW_UNDERPAYMENT: 'wait' });
-    await h.verify(h.wallet.publicKey());
-    receiving = receivingAccountOf(h.test.runtime.config) ?? '';
-    const created = createWithdrawalObserver(h.context);
-    if (created === undefined) throw new Error('no observer');
-    observer = created;
-    await observer.start();
+    h = await startWithdrawalHarness(kind, { WITHDRAW_UNDERPAYMENT: 'wait' });
   }, 60_000);
 
   afterAll(async () => {
-    await observer.stop();
     await h.close();
   });
 
   const db = () => h.test.runtime.database.db;
-  const row = async (id: string): Promise<TransactionRow> =>
-    db().selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-
-  async function opened(amount: string): Promise<TransactionRow> {
-    const w = await openWithdrawal(h.deps, {
-      protocol: 'sep24',
-      identity: h.identityOf(h.wallet.publicKey()),
-      assetCode: 'NGNC',
-      amount,
-    });
-    expect(await setPayoutAccount(h.deps, w.id, BANK)).toMatchObject({ ok: true });
-    return requestWithdrawalPayment(h.deps, w.id, { actor: 'test', receivingAccount: receiving });
-  }
-
-  const pays = (w: TransactionRow, amount: string) =>
-    sendPayment(h.sandbox.horizon.url, h.sandbox.horizon.networkPassphrase, h.wallet, {
-      to: receiving,
-      asset: h.ngnAsset,
-      amount,
-      memoId: w.withdraw_memo,
-    });
-
-  async function until(done: () => Promise<boolean>, what: string): Promise<void> {
-    for (let i = 0; i < 100; i += 1) {
-      await h.drain();
-      if (await done()) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
 
   it('waits in pending_user for the rest, then pays out the whole', async () => {
-    const w = await opened('1000');
-    await pays(w, '600');
-    await until(async () => (await row(w.id)).status === 'pending_user', 'pending_user');
-    expect((await row(w.id)).status_message).toContain('400.0000000');
-    await pays(w, '400');
-    await until(async () => (await row(w.id)).status === 'pending_external', 'the payout');
+    const w = await h.awaitingPayment('1000');
+    await h.walletPays(w, '600');
+    await h.settle(h.statusIs(w.id, 'pending_user'), 'pending_user');
+    expect((await h.row(w.id)).status_message).toContain('400.0000000');
+    await h.walletPays(w, '400');
+    await h.settle(h.statusIs(w.id, 'pending_external'), 'the payout');
     expect(await h.imbalance()).toEqual([]);
   }, 60_000);
 
   it('a top-up after the deadline and the deadline refund give back exactly what was sent, once', async () => {
     const before = await h.balanceStroops(h.wallet.publicKey(), h.ngnAsset);
-    const w = await opened('1000');
-    await pays(w, '600');
-    await until(async () => (await row(w.id)).status === 'pending_user', 'pending_user');
+    const w = await h.awaitingPayment('1000');
+    await h.walletPays(w, '600');
+    await h.settle(h.statusIs(w.id, 'pending_user'), 'pending_user');
     await db()
       .updateTable('transactions')
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', w.id)
       .execute();
-    await pays(w, '400'); // late: sent back whole by the matcher
-    await until(
+    await h.walletPays(w, '400'); // late: sent back whole by the matcher
+    await h.settle(
       async () =>
         (await h.balanceStroops(h.wallet.publicKey(), h.ngnAsset)) === (before ?? 0n) - 6_000_000_000n,
       'the late top-up to come back',
     );
     await runWithdrawalSweep(h.deps); // the deadline: the 600 on time goes back
-    await until(async () => (await row(w.id)).status === 'refunded', 'the deadline refund');
+    await h.settle(h.statusIs(w.id, 'refunded'), 'the deadline refund');
     expect(await h.balanceStroops(h.wallet.publicKey(), h.ngnAsset)).toBe(before);
-    expect(transactionJson(h.deps, await row(w.id)).refunds).toMatchObject({
+    expect(transactionJson(h.deps, await h.row(w.id)).refunds).toMatchObject({
       amount_refunded: '600.0000000',
     });
     expect(await h.imbalance()).toEqual([]);

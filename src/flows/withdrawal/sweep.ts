@@ -119,6 +119,9 @@ async function paystackBalanceKobo(deps: TransferDeps): Promise<bigint | undefin
   return kobo;
 }
 
+/** Paystack's largest NGN transfer fee (₦50, above ₦50,000), the margin a held payout waits for. */
+export const PAYSTACK_TRANSFER_FEE_MAX_KOBO = 5_000n;
+
 async function resumeHeldPayouts(deps: TransferDeps, batch: number): Promise<number> {
   const balance = await paystackBalanceKobo(deps);
   const held = await deps.db
@@ -134,7 +137,9 @@ async function resumeHeldPayouts(deps: TransferDeps, batch: number): Promise<num
   let available = balance;
   let resumed = 0;
   for (const candidate of held) {
-    const amount = BigInt(candidate.amount_out_minor ?? '0');
+    // Paystack takes its transfer fee from the balance too: resume only when both are covered, or
+    // the transfer is refused again and the payout re-held on every pass.
+    const amount = BigInt(candidate.amount_out_minor ?? '0') + PAYSTACK_TRANSFER_FEE_MAX_KOBO;
     if (amount > available) break;
     available -= amount;
     await deps.db.transaction().execute(async (trx) => {
