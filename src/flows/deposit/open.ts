@@ -15,17 +15,24 @@ import { findAsset, NGN_DECIMALS, NGN_OFFCHAIN_ID, type AnchoredAsset } from '..
 import type { Sep10Identity } from '../../sep/sep10/jwt.js';
 import { findPair, type QuotePair } from '../../sep/sep38/catalog.js';
 import { feeDetails } from '../../sep/sep38/pricing.js';
-import { consumeQuote, findQuote, type Quote, type QuoteRefusal } from '../../sep/sep38/store.js';
-import { checkCallbackUrl } from '../../sep/sep12/callback-url.js';
+import { consumeQuote, findQuote, type Quote } from '../../sep/sep38/store.js';
 import { createTransaction, transition, type TransactionRow } from '../state-machine.js';
 import type { TransferDeps } from '../transfers/deps.js';
 import { STROOPS_PER_KOBO } from '../transfers/assets.js';
+import {
+  QUOTE_REFUSALS,
+  readCallback,
+  readLang,
+  readMemo,
+  refuse,
+  type MemoType,
+} from '../transfers/request.js';
+export { readLang, readMemo, SUPPORTED_LANGS, type MemoType } from '../transfers/request.js';
 import { storedFeeDetails, type StoredFeeDetail } from '../transfers/fee-details.js';
 import { checkLimits, customerStanding, depositUsage } from '../transfers/limits.js';
 import { paystackReferenceFor } from './reference.js';
 
 export type FundingMethod = 'card' | 'bank_transfer' | 'ussd';
-export type MemoType = 'text' | 'id' | 'hash';
 
 export interface DepositRequest {
   readonly protocol: 'sep6' | 'sep24';
@@ -46,15 +53,6 @@ export interface DepositRequest {
   readonly onChangeCallback?: string | undefined;
   readonly fundingMethod?: FundingMethod | undefined;
 }
-
-const refuse = (message: string): HttpError => new HttpError(400, 'invalid_request', message);
-
-const QUOTE_REFUSALS: Readonly<Record<QuoteRefusal, string>> = {
-  not_found: 'quote_id: no such quote',
-  wrong_account: 'quote_id: no such quote',
-  used: 'quote_id: the quote has already been used',
-  expired: 'quote_id: the quote has expired; ask for a new one',
-};
 
 export function depositAsset(
   deps: Pick<TransferDeps, 'config'>,
@@ -81,36 +79,6 @@ interface Destination {
   readonly memoType: MemoType | null;
 }
 
-/** Validates a memo as Stellar can carry it; `hash` arrives base64 and is kept as hex. */
-export function readMemo(
-  memo: string | undefined,
-  type: string | undefined,
-): { memo: string | null; memoType: MemoType | null } {
-  if (memo === undefined || memo === '') {
-    if (type !== undefined && type !== '' && !['text', 'id', 'hash'].includes(type))
-      throw refuse('memo_type: must be text, id or hash');
-    return { memo: null, memoType: null };
-  }
-  const kind = type === undefined || type === '' ? 'text' : type;
-  switch (kind) {
-    case 'id':
-      if (!/^\d{1,20}$/.test(memo) || BigInt(memo) > 18_446_744_073_709_551_615n)
-        throw refuse('memo: an id memo is a whole number below 2^64');
-      return { memo, memoType: 'id' };
-    case 'text':
-      if (Buffer.byteLength(memo, 'utf8') > 28) throw refuse('memo: a text memo is at most 28 bytes');
-      return { memo, memoType: 'text' };
-    case 'hash': {
-      const bytes = Buffer.from(memo, 'base64');
-      if (bytes.length !== 32 || bytes.toString('base64') !== memo)
-        throw refuse('memo: a hash memo is 32 bytes, base64-encoded');
-      return { memo: bytes.toString('hex'), memoType: 'hash' };
-    }
-    default:
-      throw refuse('memo_type: must be text, id or hash');
-  }
-}
-
 function destinationOf(request: DepositRequest): Destination {
   const identity = request.identity;
   const account = request.account ?? identity.muxedAccount ?? identity.account;
@@ -128,21 +96,6 @@ function destinationOf(request: DepositRequest): Destination {
     throw refuse('memo: a muxed account carries its own id; send no memo with it');
   return { account, ...memo };
 }
-
-function readCallback(deps: TransferDeps, raw: string | undefined): string | null {
-  if (raw === undefined || raw === '') return null;
-  const checked = checkCallbackUrl(raw, deps.config.stellarNetwork === 'sandbox');
-  if (!checked.ok) throw refuse(`on_change_callback: ${checked.error}`);
-  return checked.url.toString();
-}
-
-/** SEP-24: unsupported languages fall back to English. */
-export function readLang(raw: string | undefined): string {
-  if (raw === undefined) return 'en';
-  const primary = raw.toLowerCase().split(/[-_]/)[0] ?? '';
-  return SUPPORTED_LANGS.includes(primary) ? primary : 'en';
-}
-export const SUPPORTED_LANGS: readonly string[] = ['en'];
 
 /** Naira as the wallet wrote it, within the naira limits of the pair. */
 export function readNairaAmount(pair: QuotePair, text: string, field = 'amount'): bigint {

@@ -18,7 +18,7 @@ import { NGN_OFFCHAIN_ID, type AnchoredAsset } from '../../sep/assets.js';
 import type { Sep10Identity } from '../../sep/sep10/jwt.js';
 import type { QuotePair } from '../../sep/sep38/catalog.js';
 import { feeDetails } from '../../sep/sep38/pricing.js';
-import { consumeQuote, findQuote, type Quote, type QuoteRefusal } from '../../sep/sep38/store.js';
+import { consumeQuote, findQuote, type Quote } from '../../sep/sep38/store.js';
 import { fieldContext } from '../../sep/sep12/store.js';
 import { createTransaction, type TransactionRow } from '../state-machine.js';
 import type { TransferDeps } from '../transfers/deps.js';
@@ -26,14 +26,8 @@ import { STROOPS_PER_KOBO } from '../transfers/assets.js';
 import { storedFeeDetails, type StoredFeeDetail } from '../transfers/fee-details.js';
 import { checkLimits, customerStanding, withdrawalUsage } from '../transfers/limits.js';
 import { lockTransaction, moveTransaction } from '../transfers/move.js';
-import {
-  CustomerInfoNeeded,
-  depositAsset as anchoredAsset,
-  pairOf,
-  readLang,
-  readMemo,
-} from '../deposit/open.js';
-import { checkCallbackUrl } from '../../sep/sep12/callback-url.js';
+import { CustomerInfoNeeded, depositAsset as anchoredAsset, pairOf } from '../deposit/open.js';
+import { QUOTE_REFUSALS, readCallback, readLang, readMemo, refuse } from '../transfers/request.js';
 
 export interface WithdrawalRequest {
   readonly protocol: 'sep6' | 'sep24';
@@ -52,15 +46,6 @@ export interface WithdrawalRequest {
   readonly lang?: string | undefined;
   readonly onChangeCallback?: string | undefined;
 }
-
-const refuse = (message: string): HttpError => new HttpError(400, 'invalid_request', message);
-
-const QUOTE_REFUSALS: Readonly<Record<QuoteRefusal, string>> = {
-  not_found: 'quote_id: no such quote',
-  wrong_account: 'quote_id: no such quote',
-  used: 'quote_id: the quote has already been used',
-  expired: 'quote_id: the quote has expired; ask for a new one',
-};
 
 /** The asset, as units of the asset with at most 7 places, within the pair's asset limits. */
 export function readAssetAmount(pair: QuotePair, text: string, field = 'amount'): bigint {
@@ -131,12 +116,7 @@ export async function openWithdrawal(
   if (!StrKey.isValidEd25519PublicKey(account) && !StrKey.isValidMed25519PublicKey(account))
     throw refuse('account: must be a Stellar account (G…) or a muxed account (M…)');
   const refund = readMemo(request.refundMemo, request.refundMemoType);
-  let callback: string | null = null;
-  if (request.onChangeCallback !== undefined && request.onChangeCallback !== '') {
-    const checked = checkCallbackUrl(request.onChangeCallback, deps.config.stellarNetwork === 'sandbox');
-    if (!checked.ok) throw refuse(`on_change_callback: ${checked.error}`);
-    callback = checked.url.toString();
-  }
+  const callback = readCallback(deps, request.onChangeCallback);
   const amount =
     request.amount === undefined || request.amount === '' ? undefined : readAssetAmount(pair, request.amount);
   // Refused now rather than at confirmation: the naira token is paid out in whole kobo.
