@@ -15,11 +15,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { benchDatabaseUrl, createScratchDatabase, freePort, integerSetting } from './support.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
 import {
   LIFETIME_ENV,
@@ -61,68 +60,15 @@ interface Settings {
   readonly databaseUrl: string | undefined;
 }
 
-function integerSetting(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
 function readSettings(env: NodeJS.ProcessEnv): Settings {
-  const url = env['BENCH_DATABASE_URL']?.trim() ?? env['DATABASE_URL']?.trim() ?? '';
   return {
     deposits: integerSetting(env, 'BENCH_DEPOSITS', 200, 10, 2000),
     warmup: integerSetting(env, 'BENCH_WARMUP_DEPOSITS', 16, 0, 200),
     // WORKER_CONCURRENCY's own ceiling.
     concurrency: integerSetting(env, 'BENCH_CONCURRENCY', 16, 1, 64),
     ledgerCloseMs: integerSetting(env, 'BENCH_LEDGER_CLOSE_MS', 100, 10, 5000),
-    databaseUrl: url === '' ? undefined : url,
+    databaseUrl: benchDatabaseUrl(env),
   };
-}
-
-/** A fresh PostgreSQL database next to the one named by `base`; `drop()` removes it, connections or not. */
-async function createScratchDatabase(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = async (text: string): Promise<void> => {
-    const client = new pg.Client({
-      connectionString: base,
-      connectionTimeoutMillis: ADMIN_TIMEOUT_MS,
-      query_timeout: ADMIN_TIMEOUT_MS,
-    });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  const name = `rampart_bench_${randomBytes(8).toString('hex')}`;
-  await admin(`create database ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address === null || typeof address === 'string') reject(new Error('no free port'));
-        else resolve(address.port);
-      });
-    });
-  });
 }
 
 /** Pays each reference on the double (each sends its charge.success webhook) and says when. */
@@ -233,7 +179,7 @@ async function run(settings: Settings, resources: Resources, start: Start, bound
     resources.dropDatabase = scratch.drop;
     databaseUrl = scratch.url;
   }
-  const rampartPort = await freePort();
+  const rampartPort = await freePort(HOST);
   const sandbox = await startSandbox({
     host: HOST,
     rampartPort,

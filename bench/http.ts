@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { integerSetting } from './support.js';
 import { LIFETIME_ENV, type ServersMessage, type ServersReady } from './http-protocol.js';
 
 /**
@@ -34,22 +35,6 @@ interface Settings {
   readonly warmupS: number;
   readonly connections: number;
   readonly databaseUrl: string | undefined;
-}
-
-function integerSetting(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
